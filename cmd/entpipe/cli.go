@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// Exit codes, as DESIGN.md fixes them.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitUsage   = 2 // bad flags, bad configuration, or a subcommand not built yet
+)
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// command is one subcommand. run returns an exit code; it owns its flags.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, io *stdio, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "follow the configured sources and feed InfluxDB and /metrics until stopped", notYet("run", 3)},
+		{"import", "read log files or exports once, write their totals to InfluxDB, print a summary", notYet("import", 3)},
+		{"simulate", "generate the bulletin-2020 scenario's logs and exports", notYet("simulate", 9)},
+		{"dashboards", "export or provision the Grafana dashboards", notYet("dashboards", 6)},
+		{"report", "write the directors' HTML report from InfluxDB", notYet("report", 9)},
+		{"check", "validate a configuration file and exit", runCheck},
+		{"version", "print version information", runVersion},
+	}
+}
+
+func run(ctx context.Context, args []string, io *stdio) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(io.out, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range cmds {
+		if c.name == args[0] {
+			return c.run(ctx, io, args[1:])
+		}
+	}
+	fmt.Fprintf(io.err, "entpipe: unknown command %q\n\n", args[0])
+	usage(io.err, cmds)
+	return exitUsage
+}
+
+func usage(w io.Writer, cmds []command) {
+	fmt.Fprint(w, `entpipe collects ENT usage and load into InfluxDB, Prometheus and Grafana.
+
+Usage:
+  entpipe <command> [flags] [args]
+
+Commands:
+`)
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'entpipe <command> -help' for the flags of a command.\n")
+}
+
+// newFlagSet returns a FlagSet whose -help prints a synopsis, a description
+// and every flag, the way the Prometheus tools do.
+func newFlagSet(io *stdio, name, synopsis, description string) *flag.FlagSet {
+	fs := flag.NewFlagSet("entpipe "+name, flag.ContinueOnError)
+	fs.SetOutput(io.err)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: entpipe %s %s\n\n%s\n\nFlags:\n", name, synopsis, strings.TrimSpace(description))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and maps -help to exit 0 and bad flags to exit 2.
+// ok is false when the caller must return code.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return exitOK, true
+}
+
+// logFlags are the logging flags every long-running command takes.
+type logFlags struct{ level, format string }
+
+func (l *logFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&l.level, "log.level", "info", "minimum level of log messages: debug, info, warn, error")
+	fs.StringVar(&l.format, "log.format", "text", "log output format: text or json")
+}
+
+// logger builds the one logger of the process, on stderr.
+func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(l.level)); err != nil {
+		return nil, fmt.Errorf("-log.level: %q is not one of debug, info, warn, error", l.level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch l.format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("-log.format: %q is not one of text, json", l.format)
+	}
+}
+
+// notYet is the honest placeholder of a subcommand that a later issue
+// builds: it has a -help and fails with the usage exit code.
+func notYet(name string, issue int) func(context.Context, *stdio, []string) int {
+	return func(_ context.Context, io *stdio, args []string) int {
+		fs := newFlagSet(io, name, "", fmt.Sprintf("Not implemented yet (issue #%d).", issue))
+		var lf logFlags
+		lf.register(fs)
+		if code, ok := parseFlags(fs, args); !ok {
+			return code
+		}
+		if _, err := lf.logger(io.err); err != nil {
+			fmt.Fprintf(io.err, "entpipe %s: %v\n", name, err)
+			return exitUsage
+		}
+		fmt.Fprintf(io.err, "entpipe %s: not implemented yet (issue #%d)\n", name, issue)
+		return exitUsage
+	}
+}

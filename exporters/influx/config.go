@@ -1,0 +1,93 @@
+// Package influx is the Sink that writes entpipe's bucket totals to InfluxDB
+// through influxdb-client-go/v2: InfluxDB 2.x/3.x/Cloud natively and 1.8+
+// through its v2-compatible write API (bucket "db/retention_policy").
+package influx
+
+import (
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// TokenEnv names the environment variable that may carry the token instead
+// of token_file (for 1.8: "user:password", or empty without auth).
+const TokenEnv = "ENTPIPE_INFLUX_TOKEN"
+
+// Config is the `influx:` section of the configuration file.
+type Config struct {
+	URL string `yaml:"url"`
+	// Org is required by InfluxDB 2.x and ignored by 1.8.
+	Org string `yaml:"org"`
+	// Bucket is "database/retention_policy" on 1.8, a bucket name on 2.x.
+	Bucket string `yaml:"bucket"`
+	// TokenFile holds the API token; never inline in YAML.
+	TokenFile string `yaml:"token_file"`
+	// BatchSize and FlushInterval bound how long points wait in memory.
+	BatchSize     int           `yaml:"batch_size"`
+	FlushInterval time.Duration `yaml:"flush_interval"`
+	Timeout       time.Duration `yaml:"timeout"`
+	// Retention is applied by `entpipe influx setup` (default 25 months).
+	Retention time.Duration `yaml:"retention"`
+}
+
+// ApplyDefaults fills unset optional values.
+func (c *Config) ApplyDefaults() {
+	if c.URL == "" {
+		c.URL = "http://127.0.0.1:8086"
+	}
+	if c.Bucket == "" {
+		c.Bucket = "ent/autogen"
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 5000
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = time.Second
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.Retention == 0 {
+		c.Retention = 25 * 31 * 24 * time.Hour
+	}
+}
+
+// Validate records every problem of the section.
+func (c *Config) Validate(p collector.Problems) {
+	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.At("url").Addf("%q is not an http(s) URL", c.URL)
+	}
+	if c.Bucket == "" || strings.HasPrefix(c.Bucket, "/") || strings.HasSuffix(c.Bucket, "/") {
+		p.At("bucket").Addf("want a bucket name, or \"<database>/<retention policy>\" for InfluxDB 1.8, got %q", c.Bucket)
+	}
+	if c.TokenFile != "" {
+		if _, err := os.Stat(c.TokenFile); err != nil {
+			p.At("token_file").Addf("cannot read: %v", err)
+		}
+	}
+	if c.BatchSize < 1 {
+		p.At("batch_size").Addf("must be at least 1, got %d", c.BatchSize)
+	}
+	if c.FlushInterval < 0 || c.Timeout < 0 || c.Retention < 0 {
+		p.Addf("durations must not be negative")
+	}
+}
+
+// Token returns the token from $ENTPIPE_INFLUX_TOKEN, else from TokenFile
+// (trimmed), else "". The value is a secret: never log it.
+func (c *Config) Token() (string, error) {
+	if v, ok := os.LookupEnv(TokenEnv); ok {
+		return v, nil
+	}
+	if c.TokenFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(c.TokenFile)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
