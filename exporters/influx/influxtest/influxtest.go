@@ -10,11 +10,10 @@
 package influxtest
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/entpipe/entpipe/exporters/influx"
 )
 
 // Server is one running influxd.
@@ -147,51 +148,19 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
-// Series is one series of an InfluxQL result.
-type Series struct {
-	Name    string            `json:"name"`
-	Tags    map[string]string `json:"tags"`
-	Columns []string          `json:"columns"`
-	Values  [][]any           `json:"values"` // numbers are json.Number
+// Query runs InfluxQL statements against the test database and returns
+// the series of every statement, in order.
+func (s *Server) Query(q string) ([]influx.Series, error) {
+	return s.Querier().Query(context.Background(), q)
 }
 
-// Query runs InfluxQL statements against the test database through /query
-// and returns the series of every statement, in order. Timestamps are
-// RFC 3339.
-func (s *Server) Query(q string) ([]Series, error) {
-	form := url.Values{"q": {q}, "db": {s.Database}}
-	resp, err := http.PostForm(s.URL+"/query", form)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Results []struct {
-			Series []Series `json:"series"`
-			Error  string   `json:"error"`
-		} `json:"results"`
-		Error string `json:"error"`
-	}
-	dec := json.NewDecoder(resp.Body)
-	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil {
-		return nil, fmt.Errorf("influxtest: query %q: status %s: %w", q, resp.Status, err)
-	}
-	if body.Error != "" {
-		return nil, fmt.Errorf("influxtest: query %q: %s", q, body.Error)
-	}
-	var out []Series
-	for _, r := range body.Results {
-		if r.Error != "" {
-			return nil, fmt.Errorf("influxtest: query %q: %s", q, r.Error)
-		}
-		out = append(out, r.Series...)
-	}
-	return out, nil
+// Querier returns the read-back client of the test database.
+func (s *Server) Querier() influx.Querier {
+	return influx.Querier{URL: s.URL, Database: s.Database}
 }
 
 // MustQuery is Query that fails the test on error.
-func (s *Server) MustQuery(q string) []Series {
+func (s *Server) MustQuery(q string) []influx.Series {
 	s.t.Helper()
 	out, err := s.Query(q)
 	if err != nil {
