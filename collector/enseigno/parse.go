@@ -85,7 +85,12 @@ func (p *parser) csv(file string, data []byte) error {
 			return nil
 		}
 		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
-			p.bad(RowError{File: file, Line: pe.Line, Column: pe.Column, Msg: pe.Err.Error()})
+			e := RowError{File: file, Line: pe.StartLine, Column: pe.Column, Msg: pe.Err.Error()}
+			if pe.StartLine != pe.Line { // a quoted cell ran over lines
+				e.Column, e.Msg = 1, fmt.Sprintf("%s (detected at line %d, column %d)", e.Msg, pe.Line, pe.Column)
+			}
+			p.sum.RowsRead++
+			p.bad(e)
 			continue
 		}
 		if err != nil {

@@ -1,0 +1,118 @@
+package enseigno
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/entpipe/entpipe/collector"
+	"github.com/entpipe/entpipe/collector/collectortest"
+)
+
+// Bad rows are reported with file, line and column while the good rows of
+// the same export are imported.
+func TestImportBadRows(t *testing.T) {
+	input := "\uFEFF" + defaultHeader + "\n" +
+		"23/03/2020;92;Maths;10;20;1,5;30;40\n" + // line 2: good
+		"31/02/2020;92;Maths;10;20;1,5;30;40\n" + // 3: no such date
+		"24/03/2020;92;Maths;10;douze;1,5;30;40\n" + // 4: sessions
+		"24/03/2020;92;Maths;10;20;1,5,5;30;40\n" + // 5: hours
+		"24/03/2020;92;Maths;10;20;1:75;30;40\n" + // 6: hh:mm minutes
+		"24/03/2020;Gironde;Maths;10;20;1;30;40\n" + // 7: department
+		"24/03/2020;92;;10;20;1;30;40\n" + // 8: discipline
+		"24/03/2020;92;Maths;10;20\n" + // 9: short row
+		"24/03/2020;92;Maths;-3;20;1;30;40\n" + // 10: negative
+		"24/03/2020;92;Maths;2,5;20;1;30;40\n" + // 11: not a count
+		"24/03/2021;92;Maths;1;20;1;30;40\n" + // 12: future
+		"24/03/2020;92;\"Maths;1;20;1;30;40\n" + // 13: bare quote, swallows the rest
+		"\n"
+	// Line 13's open quote runs to the end of the file, so it is the last row.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.csv")
+	writeFile(t, path, []byte(input))
+	stats := collector.NewStats()
+	src := newSource(t, Config{}, Options{Stats: stats})
+	var rec collectortest.Recorder
+	sum, err := src.ImportFiles(context.Background(), &rec, []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		path + `:3:1 (Date): "31/02/2020" is not a date (2/1/2006 or yyyy-mm-dd)`,
+		path + `:4:5 (Séances): "douze" is not a non-negative number`,
+		path + `:5:6 (Heures de soutien): "1,5,5" is not a non-negative number`,
+		path + `:6:6 (Heures de soutien): "1:75" is not a duration in hh:mm`,
+		path + `:7:2 (Département): "Gironde" is not a French department code or name`,
+		path + `:8:3 (Discipline): discipline is missing`,
+		path + `:9:6: row has 5 cells, header has 8`,
+		path + `:10:4 (Comptes activés): "-3" is not a non-negative number`,
+		path + `:11:4 (Comptes activés): "2,5" is not a whole number`,
+		path + `:12:1 (Date): 2021-03-24 is in the future`,
+		path + `:13:1: extraneous or missing " in quoted-field (detected at line 14, column 2)`,
+	}
+	var got []string
+	for _, e := range sum.Bad {
+		got = append(got, e.Error())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("bad rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if sum.RowsBad != len(want) || sum.RowsImported != 1 || sum.RowsRead != 12 {
+		t.Errorf("summary counts: %+v", sum)
+	}
+	if !strings.Contains(sum.String(), "\nbad row "+want[0]) {
+		t.Errorf("summary does not list bad rows:\n%s", sum)
+	}
+	wantLP := "enseigno_usage,department=92,discipline=all activated_accounts=10i,course_sheets=30i,exercises=40i,sessions=20i,tutoring_hours=1.5 1584918000000000000\n" +
+		"enseigno_usage,department=92,discipline=maths activated_accounts=10i,course_sheets=30i,exercises=40i,sessions=20i,tutoring_hours=1.5 1584918000000000000\n"
+	if got := collectortest.LineProtocol(rec.Points()); got != wantLP {
+		t.Errorf("points:\n%s\nwant:\n%s", got, wantLP)
+	}
+	if v := stats.Counter(collector.MetricLines, "source", "enseigno-test", "result", collector.ResultInvalid).Value(); v != float64(len(want)) {
+		t.Errorf("invalid rows counter = %v", v)
+	}
+}
+
+// A mapping that does not fit the export fails the import before anything
+// is written.
+func TestImportMissingColumns(t *testing.T) {
+	for _, c := range []struct{ name, input, want string }{
+		{"no discipline", "Date;Séances\n23/03/2020;3\n", `missing "Discipline"`},
+		{"no value", "Date;Discipline;Foo\n23/03/2020;Maths;3\n", "missing every value column"},
+		{"empty", "", "read header: EOF"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "x.csv")
+			writeFile(t, path, []byte(c.input))
+			var rec collectortest.Recorder
+			_, err := newSource(t, Config{}, Options{}).ImportFiles(context.Background(), &rec, []string{path})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want %q", err, c.want)
+			}
+			if len(rec.Points()) != 0 || rec.Flushes() != 0 {
+				t.Errorf("wrote %d points", len(rec.Points()))
+			}
+		})
+	}
+}
+
+// Importing an export twice, or overlapping exports, gives what one
+// import of the whole period gives.
+func TestImportIdempotentAndOverlapping(t *testing.T) {
+	rows := genFixture("92", day("2020-03-01"), 20)
+	whole, _ := importBytes(t, Config{}, Options{}, defaultCSV(rows))
+	twice, _ := importBytes(t, Config{}, Options{}, defaultCSV(rows), defaultCSV(rows))
+	if twice != whole {
+		t.Errorf("importing twice differs from once")
+	}
+	perDay := len(rows) / 20
+	first, second := rows[:12*perDay], rows[8*perDay:] // days 9–12 in both
+	overlap, sum := importBytes(t, Config{}, Options{}, defaultCSV(first), defaultCSV(second))
+	if overlap != whole {
+		t.Errorf("overlapping exports differ from the whole period:\n%s\nwant:\n%s", overlap, whole)
+	}
+	if sum.Days != 20 || sum.Points != 20*9 {
+		t.Errorf("summary: %s", sum)
+	}
+}
