@@ -143,7 +143,8 @@ func goLayout(layout string) (string, error) {
 // part, and returns it as midnight UTC (a civil date, not an instant).
 func parseDay(s, layout string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if d, err := time.Parse(layout, strings.Fields(s + " ")[0]); err == nil {
+	first, _, _ := strings.Cut(s, " ")
+	if d, err := time.Parse(layout, first); err == nil {
 		return d, nil
 	}
 	if len(s) >= 10 {
@@ -151,7 +152,7 @@ func parseDay(s, layout string) (time.Time, error) {
 			return d, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (%s or yyyy-mm-dd)", s, layout)
+	return time.Time{}, fmt.Errorf("%q is not a date", s)
 }
 
 // fold makes names comparable: lowercase, without accents, words joined by

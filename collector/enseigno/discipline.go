@@ -13,7 +13,7 @@ func builtinDisciplines() map[string]string {
 		"anglais":         {"english", "anglais-lv1", "lv1-anglais", "langue-anglaise"},
 		"histoire-geo":    {"histoire-geographie", "histoire-geographie-emc", "histoire-geographie-education-civique", "histoire", "geographie", "hg", "histoire-geo-emc"},
 		"physique-chimie": {"physique", "chimie", "sciences-physiques", "pc"},
-		"svt":             {"sciences-de-la-vie-et-de-la-terre", "biologie"},
+		"svt":             {"s-v-t", "sciences-de-la-vie-et-de-la-terre", "biologie"},
 		"espagnol":        {"spanish", "espagnol-lv2", "lv2-espagnol"},
 		"allemand":        {"german", "allemand-lv2", "lv2-allemand"},
 		"technologie":     {"techno", "technology"},

@@ -263,7 +263,7 @@ func (p *parser) row(r rowReader) {
 	}
 	day, err := parseDay(text(colDate), p.layout)
 	if err != nil {
-		fail(colDate, "%v", err)
+		fail(colDate, "%v (%s or yyyy-mm-dd)", err, p.cfg.DateLayout)
 		return
 	}
 	if day.After(p.lastDay) {

@@ -25,9 +25,10 @@ func TestImportBadRows(t *testing.T) {
 		"24/03/2020;92;Maths;-3;20;1;30;40\n" + // 10: negative
 		"24/03/2020;92;Maths;2,5;20;1;30;40\n" + // 11: not a count
 		"24/03/2021;92;Maths;1;20;1;30;40\n" + // 12: future
-		"24/03/2020;92;\"Maths;1;20;1;30;40\n" + // 13: bare quote, swallows the rest
+		";92;Maths;1;20;1;30;40\n" + // 13: no date
+		"24/03/2020;92;\"Maths;1;20;1;30;40\n" + // 14: bare quote, swallows the rest
 		"\n"
-	// Line 13's open quote runs to the end of the file, so it is the last row.
+	// Line 14's open quote runs to the end of the file, so it is the last row.
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.csv")
 	writeFile(t, path, []byte(input))
@@ -39,7 +40,7 @@ func TestImportBadRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		path + `:3:1 (Date): "31/02/2020" is not a date (2/1/2006 or yyyy-mm-dd)`,
+		path + `:3:1 (Date): "31/02/2020" is not a date (dd/mm/yyyy or yyyy-mm-dd)`,
 		path + `:4:5 (Séances): "douze" is not a non-negative number`,
 		path + `:5:6 (Heures de soutien): "1,5,5" is not a non-negative number`,
 		path + `:6:6 (Heures de soutien): "1:75" is not a duration in hh:mm`,
@@ -49,7 +50,8 @@ func TestImportBadRows(t *testing.T) {
 		path + `:10:4 (Comptes activés): "-3" is not a non-negative number`,
 		path + `:11:4 (Comptes activés): "2,5" is not a whole number`,
 		path + `:12:1 (Date): 2021-03-24 is in the future`,
-		path + `:13:1: extraneous or missing " in quoted-field (detected at line 14, column 2)`,
+		path + `:13:1 (Date): "" is not a date (dd/mm/yyyy or yyyy-mm-dd)`,
+		path + `:14:1: extraneous or missing " in quoted-field (detected at line 15, column 2)`,
 	}
 	var got []string
 	for _, e := range sum.Bad {
@@ -58,7 +60,7 @@ func TestImportBadRows(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("bad rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if sum.RowsBad != len(want) || sum.RowsImported != 1 || sum.RowsRead != 12 {
+	if sum.RowsBad != len(want) || sum.RowsImported != 1 || sum.RowsRead != 13 {
 		t.Errorf("summary counts: %+v", sum)
 	}
 	if !strings.Contains(sum.String(), "\nbad row "+want[0]) {
