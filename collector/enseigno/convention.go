@@ -158,10 +158,12 @@ func parseDay(s, layout string) (time.Time, error) {
 // fold makes names comparable: lowercase, without accents, words joined by
 // single dashes ("Histoire-Géographie " → "histoire-geographie").
 func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, strings.ToLower(s))
-	if err != nil {
-		out = strings.ToLower(s)
+	out := strings.ToLower(s)
+	if !isASCII(out) {
+		t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+		if noMarks, _, err := transform.String(t, out); err == nil {
+			out = noMarks
+		}
 	}
 	var b strings.Builder
 	dash := false
@@ -177,4 +179,13 @@ func fold(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

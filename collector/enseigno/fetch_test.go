@@ -79,33 +79,22 @@ func TestGatherFailures(t *testing.T) {
 		u, p, ok := r.BasicAuth()
 		return r.Header.Get("Authorization") == "Bearer s3cret" || ok && u == "ent92" && p == "pa:ss"
 	}
+	protected := func(w http.ResponseWriter, r *http.Request) {
+		if !authorized(r) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write(good)
+	}
 	for _, c := range []struct {
 		name    string
 		cfg     Config
 		handler http.HandlerFunc
 		want    string // error substring, "" for success
 	}{
-		{"bearer token", Config{TokenFile: tokenFile}, func(w http.ResponseWriter, r *http.Request) {
-			if !authorized(r) {
-				w.WriteHeader(http.StatusUnauthorized)
-				return
-			}
-			w.Write(good)
-		}, ""},
-		{"basic auth", Config{BasicAuthFile: basicFile}, func(w http.ResponseWriter, r *http.Request) {
-			if !authorized(r) {
-				w.WriteHeader(http.StatusUnauthorized)
-				return
-			}
-			w.Write(good)
-		}, ""},
-		{"401", Config{}, func(w http.ResponseWriter, r *http.Request) {
-			if !authorized(r) {
-				w.WriteHeader(http.StatusUnauthorized)
-				return
-			}
-			w.Write(good)
-		}, "401 Unauthorized (check token_file or basic_auth_file)"},
+		{"bearer token", Config{TokenFile: tokenFile}, protected, ""},
+		{"basic auth", Config{BasicAuthFile: basicFile}, protected, ""},
+		{"401", Config{}, protected, "401 Unauthorized (check token_file or basic_auth_file)"},
 		{"500", Config{}, func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "boom", http.StatusInternalServerError)
 		}, "500 Internal Server Error"},

@@ -45,7 +45,8 @@ type parser struct {
 	layout  string
 	numbers numberParser
 	discs   disciplines
-	totals  string // folded TotalsLabel
+	slugs   map[string]slugOf // memo of discs.slug by raw name
+	totals  string            // folded TotalsLabel
 	lastDay time.Time
 	sum     *Summary
 	out     export
@@ -240,7 +241,7 @@ func lineCol(data []byte, off int64) (line, col int) {
 // cell. Totals rows and rows of empty cells are skipped.
 func (p *parser) row(r rowReader) {
 	text := func(c int) string { v, _ := r.get(c); return v.text }
-	if strings.HasPrefix(fold(text(colDate)), p.totals) || strings.HasPrefix(fold(text(colDiscipline)), p.totals) {
+	if p.isTotals(text(colDate)) || p.isTotals(text(colDiscipline)) {
 		p.sum.TotalsRows++
 		return
 	}
@@ -281,7 +282,7 @@ func (p *parser) row(r rowReader) {
 		fail(colDiscipline, "discipline is missing")
 		return
 	}
-	disc, known := p.discs.slug(text(colDiscipline))
+	disc, known := p.slug(text(colDiscipline))
 	var u usage
 	for i := range nFields {
 		v, ok := r.get(colValues + i)
@@ -301,6 +302,25 @@ func (p *parser) row(r rowReader) {
 	}
 	p.sum.RowsImported++
 	p.out.add(dayKey{dep, day}, disc, u)
+}
+
+type slugOf struct {
+	slug  string
+	known bool
+}
+
+func (p *parser) slug(raw string) (string, bool) {
+	s, ok := p.slugs[raw]
+	if !ok {
+		s.slug, s.known = p.discs.slug(raw)
+		p.slugs[raw] = s
+	}
+	return s.slug, s.known
+}
+
+// isTotals reports whether a cell starts with the totals label, ignoring case.
+func (p *parser) isTotals(cell string) bool {
+	return len(cell) >= len(p.totals) && strings.EqualFold(cell[:len(p.totals)], p.totals)
 }
 
 func (p *parser) value(i int, v cell) (float64, error) {

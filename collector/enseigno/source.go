@@ -210,8 +210,8 @@ func (s *Source) parse(file string, data []byte, sum *Summary) (export, error) {
 	}
 	now := s.opts.Now().In(s.paris)
 	p := &parser{
-		cfg: &s.cfg, layout: s.layout, numbers: numberParser{s.cfg.Decimal}, discs: s.discs,
-		totals:  fold(s.cfg.TotalsLabel),
+		cfg: &s.cfg, layout: s.layout, numbers: numberParser{s.cfg.Decimal}, discs: s.discs, slugs: map[string]slugOf{},
+		totals:  s.cfg.TotalsLabel,
 		lastDay: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC),
 		sum:     sum, out: export{}, other: s.overflow.Inc,
 	}
