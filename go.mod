@@ -3,6 +3,6 @@ module github.com/entpipe/entpipe
 go 1.26.0
 
 require (
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	golang.org/x/text v0.44.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/text v0.44.0
 )

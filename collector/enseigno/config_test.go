@@ -1,9 +1,14 @@
 package enseigno
 
 import (
+	"bytes"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/entpipe/entpipe/collector"
 )
@@ -80,5 +85,29 @@ func TestDisciplines(t *testing.T) {
 	_, sum := importBytes(t, Config{}, Options{Stats: stats}, defaultCSV(smallFixture()))
 	if v := stats.Counter(collector.MetricLabelOverflows, "source", "enseigno-test", "label", "discipline").Value(); v != 1 || sum.OtherRows != 1 {
 		t.Errorf("overflows = %v, summary other = %d", v, sum.OtherRows)
+	}
+}
+
+// example.yaml documents every key: it must decode strictly and be valid.
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	withDefaults := cfg
+	withDefaults.ApplyDefaults()
+	if !reflect.DeepEqual(withDefaults, cfg) {
+		t.Errorf("example.yaml does not show the defaults:\n%+v\nwith defaults:\n%+v", cfg, withDefaults)
+	}
+	p := collector.NewProblems()
+	cfg.Validate(p)
+	if err := p.Err(); err != nil {
+		t.Error(err)
 	}
 }
