@@ -44,11 +44,11 @@ func (s *Source) Gather(ctx context.Context) ([]collector.Point, error) {
 	if err != nil {
 		return nil, fmt.Errorf("enseigno %s: %w", s.name, err)
 	}
-	if sum.RowsBad > 0 {
+	switch {
+	case sum.RowsBad > 0 && sum.RowsImported == 0:
+		return nil, fmt.Errorf("enseigno %s: every row of the export is bad, first: %v", s.name, sum.Bad[0])
+	case sum.RowsBad > 0:
 		s.opts.Log.Warn("enseigno export has bad rows", "source", s.name, "bad", sum.RowsBad, "first", sum.Bad[0].Error())
-		if sum.RowsImported == 0 {
-			return nil, fmt.Errorf("enseigno %s: every row of the export is bad, first: %v", s.name, sum.Bad[0])
-		}
 	}
 	pts := points(daily(ex, s.cfg.Values == ValuesCumulative, st.Cumulative, &sum), s.paris, &sum)
 	st.ETag, st.LastModified = validators.Get("ETag"), validators.Get("Last-Modified")

@@ -109,6 +109,8 @@ type RowError struct {
 	Msg          string
 }
 
+// Error renders the location as file:line:column, the form editors and
+// `entpipe import` print.
 func (e RowError) Error() string {
 	name := ""
 	if e.Name != "" {
