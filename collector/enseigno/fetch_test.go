@@ -146,3 +146,28 @@ func TestGatherFailures(t *testing.T) {
 		})
 	}
 }
+
+// A cumulative export fetched on successive days continues from the
+// baselines of the previous fetch.
+func TestGatherCumulative(t *testing.T) {
+	rows := genFixture("92", day("2020-03-01"), 6)
+	want, _ := importBytes(t, Config{}, Options{}, defaultCSV(rows))
+	cum := cumulate(rows) // 29 February is the baseline
+	perDay := len(rows) / 6
+	srv := &exportServer{body: defaultCSV(cum[:4*perDay]), etag: `"day3"`}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	cfg, opts := Config{URL: ts.URL, Values: ValuesCumulative}, Options{StateDir: t.TempDir()}
+	first, err := newSource(t, cfg, opts).Gather(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.body, srv.etag = defaultCSV(cum[2*perDay:]), `"day6"` // overlaps days 2–3
+	second, err := newSource(t, cfg, opts).Gather(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collectortest.LineProtocol(append(first, second...)); got != want {
+		t.Errorf("two fetches:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -118,3 +118,37 @@ func TestImportIdempotentAndOverlapping(t *testing.T) {
 		t.Errorf("summary: %s", sum)
 	}
 }
+
+// JSON bad rows point at the offending key.
+func TestImportJSONBadRows(t *testing.T) {
+	input := `{"rows": [
+  {"date": "2020-03-23", "discipline": "Maths", "sessions": 12, "tutoring_hours": 3.5},
+  {"date": "2020-03-23", "discipline": "Anglais", "sessions": "douze"},
+  42,
+  {"date": "23 mars", "discipline": "Maths", "sessions": 1}
+]}`
+	path := filepath.Join(t.TempDir(), "export.json")
+	writeFile(t, path, []byte(input))
+	var rec collectortest.Recorder
+	sum, err := newSource(t, Config{Format: "json"}, Options{}).ImportFiles(context.Background(), &rec, []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range sum.Bad {
+		got = append(got, strings.TrimPrefix(e.Error(), path))
+	}
+	want := []string{
+		`:3:51 (sessions): "douze" is not a non-negative number`,
+		`:4:3: row is not an object`,
+		`:5:4 (date): "23 mars" is not a date (dd/mm/yyyy or yyyy-mm-dd)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("bad rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	wantLP := "enseigno_usage,department=92,discipline=all sessions=12i,tutoring_hours=3.5 1584918000000000000\n" +
+		"enseigno_usage,department=92,discipline=maths sessions=12i,tutoring_hours=3.5 1584918000000000000\n"
+	if got := collectortest.LineProtocol(rec.Points()); got != wantLP || sum.RowsImported != 1 {
+		t.Errorf("points:\n%s\nwant:\n%s", got, wantLP)
+	}
+}
