@@ -47,7 +47,7 @@ func (p *parser) row(r rowReader) {
 			return
 		}
 	}
-	if _, ok := r.get(colDiscipline); !ok || text(colDiscipline) == "" {
+	if text(colDiscipline) == "" {
 		fail(colDiscipline, "discipline is missing")
 		return
 	}
