@@ -74,7 +74,8 @@ func defaultCSV(rows []fixRow) []byte {
 		fmt.Fprintf(&b, "%s;%s;%s;%d;%d;%s;%d;%d\r\n", r.day.Format("02/01/2006"), r.dep, r.disc, r.accounts, r.sess, comma(r.hours), r.sheets, r.exercise)
 		t.accounts, t.sess, t.hours, t.sheets, t.exercise = t.accounts+r.accounts, t.sess+r.sess, t.hours+r.hours, t.sheets+r.sheets, t.exercise+r.exercise
 	}
-	fmt.Fprintf(&b, "Total;;;%d;%d;%s;%d;%d\r\n", t.accounts, t.sess, comma(t.hours), t.sheets, t.exercise)
+	// As the simulator writes it: the department, no discipline.
+	fmt.Fprintf(&b, "Total;%s;;%d;%d;%s;%d;%d\r\n", rows[0].dep, t.accounts, t.sess, comma(t.hours), t.sheets, t.exercise)
 	return []byte(b.String())
 }
 
