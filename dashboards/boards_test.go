@@ -65,3 +65,15 @@ func TestMarshalDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMarshalAll builds and renders the seven boards, what
+// `entpipe dashboards export` and each provisioning run do.
+func BenchmarkMarshalAll(b *testing.B) {
+	for b.Loop() {
+		for _, board := range All() {
+			if _, err := Marshal(board); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
