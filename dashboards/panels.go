@@ -2,6 +2,9 @@ package dashboards
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/grafana-tools/sdk"
 
@@ -121,56 +124,70 @@ func aliasColors(targets []sdk.Target) map[string]string {
 	return colors
 }
 
-// stat builds a single-value panel. The SDK's StatPanel has no fieldConfig,
-// without which Grafana applies its default thresholds (red above 80), so
-// the panel is written as a custom panel of type "stat".
+// stat builds a single-value panel reduced with calc over the time range.
 func stat(title, description, unit, calc string, t sdk.Target) *sdk.Panel {
-	p := sdk.NewCustom(title)
-	p.Type, p.IsNew, p.Renderer = "stat", false, nil
-	p.Description = &description
-	p.Datasource = t.Datasource
-	*p.CustomPanel = sdk.CustomPanel{
-		"targets": []sdk.Target{t},
-		"options": map[string]any{
-			"colorMode": "value", "graphMode": "none", "justifyMode": "auto",
-			"orientation": "auto", "textMode": "auto",
-			"reduceOptions": map[string]any{"calcs": []string{calc}, "fields": "", "values": false},
-		},
-		"fieldConfig": map[string]any{
-			"defaults":  fieldDefaults(unit, "fixed"),
-			"overrides": []any{},
-		},
-	}
-	return p
+	return reducePanel("stat", title, description, unit, map[string]any{
+		"colorMode": "value", "graphMode": "none", "justifyMode": "auto", "orientation": "auto", "textMode": "auto",
+		"reduceOptions": reduceOptions(calc),
+	}, t)
 }
 
 // bargauge builds a horizontal bar gauge, one bar per series, reduced with
 // calc over the time range.
 func bargauge(title, description, unit, calc string, targets ...sdk.Target) *sdk.Panel {
-	p := &sdk.Panel{
-		CommonPanel: sdk.CommonPanel{OfType: sdk.BarGaugeType, Type: "bargauge", Title: title,
-			Description: &description, Datasource: targetsDatasource(targets)},
-		BarGaugePanel: &sdk.BarGaugePanel{Targets: targets},
+	return reducePanel("bargauge", title, description, unit, map[string]any{
+		"displayMode": "basic", "orientation": "horizontal", "showUnfilled": true,
+		"reduceOptions": reduceOptions(calc),
+	}, targets...)
+}
+
+func reduceOptions(calc string) map[string]any {
+	return map[string]any{"calcs": []string{calc}, "fields": "", "values": false}
+}
+
+// reducePanel writes stat and bar gauge panels as SDK custom panels: the
+// SDK's StatPanel has no fieldConfig (without it Grafana applies its default
+// thresholds, red above 80) and its BarGaugePanel emits the time-series
+// field options with empty values. The field options here are a unit and a
+// single neutral threshold step, so no value is coloured as an alarm.
+func reducePanel(kind, title, description, unit string, options map[string]any, targets ...sdk.Target) *sdk.Panel {
+	p := sdk.NewCustom(title)
+	p.Type, p.IsNew, p.Renderer = kind, false, nil
+	p.Description = &description
+	p.Datasource = targetsDatasource(targets)
+	colorMode := "fixed"
+	if len(targets) > 1 || strings.HasPrefix(targets[0].Alias, "$tag_") {
+		colorMode = "palette-classic"
 	}
-	p.BarGaugePanel.Options = sdk.Options{Orientation: "horizontal", DisplayMode: "basic", TextMode: "auto"}
-	p.BarGaugePanel.Options.ReduceOptions.Calcs = []string{calc}
-	p.BarGaugePanel.FieldConfig = sdk.FieldConfig{Defaults: sdk.FieldConfigDefaults{
-		Unit: unit, Min: ptr(0.0),
-		Color:      sdk.FieldConfigColor{Mode: "palette-classic"},
-		Thresholds: sdk.Thresholds{Mode: "absolute", Steps: []sdk.ThresholdStep{{Color: "blue"}}},
-	}}
+	*p.CustomPanel = sdk.CustomPanel{
+		"targets": targets,
+		"options": options,
+		"fieldConfig": map[string]any{
+			"defaults": map[string]any{
+				"unit":       unit,
+				"min":        0,
+				"color":      map[string]any{"mode": colorMode, "fixedColor": "blue"},
+				"thresholds": map[string]any{"mode": "absolute", "steps": []any{map[string]any{"color": "blue", "value": nil}}},
+				"mappings":   []any{},
+			},
+			"overrides": colorOverrides(targets),
+		},
+	}
 	return p
 }
 
-// fieldDefaults are the field options of a stat: a unit and a single,
-// neutral threshold step, so no value is coloured as an alarm.
-func fieldDefaults(unit, colorMode string) map[string]any {
-	return map[string]any{
-		"unit":       unit,
-		"color":      map[string]any{"mode": colorMode, "fixedColor": "blue"},
-		"thresholds": map[string]any{"mode": "absolute", "steps": []any{map[string]any{"color": "blue", "value": nil}}},
-		"mappings":   []any{},
+// colorOverrides gives profile series their fixed colours, as aliasColors
+// does for graph panels.
+func colorOverrides(targets []sdk.Target) []any {
+	colors := aliasColors(targets)
+	out := []any{}
+	for _, label := range slices.Sorted(maps.Keys(colors)) {
+		out = append(out, map[string]any{
+			"matcher":    map[string]any{"id": "byName", "options": label},
+			"properties": []any{map[string]any{"id": "color", "value": map[string]any{"mode": "fixed", "fixedColor": colors[label]}}},
+		})
 	}
+	return out
 }
 
 // influx is an InfluxQL target in raw mode, as Grafana's query editor saves
