@@ -1,0 +1,53 @@
+package dashboards
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// FileName is the file a board is exported to: its uid, so that a file,
+// its Grafana board and its golden are named alike.
+func FileName(uid string) string { return uid + ".json" }
+
+// Export writes every board to dir as FileName(uid), creating dir. Files are
+// written whole (temp file and rename), so Grafana's file provisioner never
+// reads half a board. It returns the paths written, in display order.
+func Export(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("dashboards: export: %w", err)
+	}
+	var paths []string
+	for _, b := range All() {
+		data, err := Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, FileName(b.UID))
+		if err := writeFile(path, data); err != nil {
+			return nil, fmt.Errorf("dashboards: export %s: %w", b.UID, err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+func writeFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

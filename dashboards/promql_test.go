@@ -1,0 +1,81 @@
+package dashboards
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// promExprs returns every PromQL target of every board, with Grafana's
+// $__rate_interval replaced as Grafana would (four scrape intervals at
+// least: 1m for a 15 s scrape).
+func promExprs(t *testing.T) []string {
+	var out []string
+	for _, b := range All() {
+		for _, p := range b.Panels {
+			for _, tg := range panelTargets(p) {
+				if tg.Datasource == PrometheusUID {
+					out = append(out, strings.ReplaceAll(tg.Expr, "$__rate_interval", "1m"))
+				}
+			}
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("only %d PromQL targets found", len(out))
+	}
+	return out
+}
+
+var metricRE = regexp.MustCompile(`\b(ent(?:pipe)?_[a-z0-9_]+)\b`)
+
+// TestPromQLMetricNames: every metric a Prometheus panel reads is one
+// entpipe exports (schema.go), or the capacity gauge.
+func TestPromQLMetricNames(t *testing.T) {
+	known := map[string]bool{MetricCapacity: true}
+	for _, m := range []string{collector.MetricLines, collector.MetricSourceUp, collector.MetricSourceLag,
+		collector.MetricSpoolBytes, collector.MetricInfluxPoints, collector.MetricInfluxErrors} {
+		known[m] = true
+	}
+	for _, e := range promExprs(t) {
+		names := metricRE.FindAllString(e, -1)
+		if len(names) == 0 {
+			t.Errorf("no metric in %q", e)
+		}
+		for _, n := range names {
+			if !known[n] {
+				t.Errorf("%q reads %s, which entpipe does not export", e, n)
+			}
+		}
+	}
+}
+
+// TestIntegrationPromQLParses has the real promtool parse every PromQL
+// target, as recording rules.
+func TestIntegrationPromQLParses(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("ENTPIPE_INTEGRATION") == "require" || os.Getenv("CI") == "true" {
+			t.Fatal("promtool not found (integration tests are required here)")
+		}
+		t.Skip("promtool not found: install the Debian package prometheus")
+	}
+	var rules strings.Builder
+	rules.WriteString("groups:\n  - name: dashboards\n    rules:\n")
+	for i, e := range promExprs(t) {
+		fmt.Fprintf(&rules, "      - record: dashboards:expr%d\n        expr: %q\n", i, e)
+	}
+	path := filepath.Join(t.TempDir(), "rules.yml")
+	if err := os.WriteFile(path, []byte(rules.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "check", "rules", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+}

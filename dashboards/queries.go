@@ -1,0 +1,90 @@
+package dashboards
+
+// Every query of every board, as a named constant: one place to review them,
+// and what the integration test runs against a real influxd. InfluxQL runs on
+// InfluxDB 1.8, on 2.x through a DBRP mapping and on 3.x. Grafana expands
+// $timeFilter, $__interval, $__interval_ms and the board variables ($ent)
+// before sending them. Every query ends with tz('Europe/Paris') so that days
+// are Paris days (23 h on 2020-03-29) and timestamps are Paris midnights.
+//
+// A %s verb is the profile slug (perProfile) or the département code
+// (perDepartment); each target gets its own filled-in copy.
+
+// Board "Niveau d'accès à l'ENT sur une journée" (per 10 minutes, one ENT).
+const (
+	QueryIntradayVisits     = `SELECT sum("visits") FROM "ent_traffic" WHERE "ent" = '$ent' AND $timeFilter GROUP BY time(10m) fill(0) tz('Europe/Paris')`
+	QueryIntradayPageViews  = `SELECT sum("page_views") FROM "ent_traffic" WHERE "ent" = '$ent' AND $timeFilter GROUP BY time(10m) fill(0) tz('Europe/Paris')`
+	QueryIntradayOpenVisits = `SELECT max("open_visits") FROM "ent_active" WHERE "ent" = '$ent' AND $timeFilter GROUP BY time(10m) fill(null) tz('Europe/Paris')`
+	QueryVisitsTotal        = `SELECT sum("visits") FROM "ent_traffic" WHERE "ent" = '$ent' AND $timeFilter tz('Europe/Paris')`
+	QueryPageViewsTotal     = `SELECT sum("page_views") FROM "ent_traffic" WHERE "ent" = '$ent' AND $timeFilter tz('Europe/Paris')`
+	QueryOpenVisitsPeak     = `SELECT max("open_visits") FROM "ent_active" WHERE "ent" = '$ent' AND $timeFilter tz('Europe/Paris')`
+	QueryDayUniqueVisitors  = `SELECT sum("unique_visitors") FROM "ent_visitors" WHERE "ent" = '$ent' AND "period" = 'day' AND $timeFilter tz('Europe/Paris')`
+)
+
+// Board "Consultation journalière par profil depuis la rentrée scolaire".
+const (
+	QueryDailyVisitsByProfile = `SELECT sum("visits") FROM "ent_traffic" WHERE "ent" = '$ent' AND "profile" = '%s' AND $timeFilter GROUP BY time(1d) fill(0) tz('Europe/Paris')`
+	QueryVisitsByProfileTotal = `SELECT sum("visits") FROM "ent_traffic" WHERE "ent" = '$ent' AND "profile" = '%s' AND $timeFilter tz('Europe/Paris')`
+)
+
+// Board "Évolution du nombre de visites et de pages vues" (both départements).
+const (
+	QueryDailyVisitsByDepartment         = `SELECT sum("visits") FROM "ent_traffic" WHERE "department" = '%s' AND $timeFilter GROUP BY time(1d) fill(0) tz('Europe/Paris')`
+	QueryDailyPageViewsByDepartment      = `SELECT sum("page_views") FROM "ent_traffic" WHERE "department" = '%s' AND $timeFilter GROUP BY time(1d) fill(0) tz('Europe/Paris')`
+	QueryDailyUniqueVisitorsByDepartment = `SELECT sum("unique_visitors") FROM "ent_visitors" WHERE "department" = '%s' AND "period" = 'day' AND $timeFilter GROUP BY time(1d) fill(0) tz('Europe/Paris')`
+	QueryMonthUniqueVisitorsByDepartment = `SELECT sum("unique_visitors") FROM "ent_visitors" WHERE "department" = '%s' AND "period" = 'month' AND $timeFilter tz('Europe/Paris')`
+)
+
+// Board "Enseigno — soutien scolaire en ligne". Daily values; discipline
+// "all" holds the totals, the other disciplines the breakdown.
+const (
+	QueryEnseignoActivatedAccounts = `SELECT sum("activated_accounts") FROM "enseigno_usage" WHERE "discipline" = 'all' AND $timeFilter GROUP BY time(1d) fill(none) tz('Europe/Paris')`
+	QueryEnseignoSessions          = `SELECT sum("sessions") FROM "enseigno_usage" WHERE "discipline" = 'all' AND $timeFilter GROUP BY time(1d) fill(none) tz('Europe/Paris')`
+	QueryEnseignoTutoringHours     = `SELECT sum("tutoring_hours") FROM "enseigno_usage" WHERE "discipline" = 'all' AND $timeFilter GROUP BY time(1d) fill(none) tz('Europe/Paris')`
+	QueryEnseignoCourseSheets      = `SELECT sum("course_sheets") FROM "enseigno_usage" WHERE "discipline" = 'all' AND $timeFilter GROUP BY time(1d) fill(none) tz('Europe/Paris')`
+	QueryEnseignoExercises         = `SELECT sum("exercises") FROM "enseigno_usage" WHERE "discipline" = 'all' AND $timeFilter GROUP BY time(1d) fill(none) tz('Europe/Paris')`
+	QuerySessionsByDiscipline      = `SELECT sum("sessions") FROM "enseigno_usage" WHERE "discipline" != 'all' AND $timeFilter GROUP BY "discipline" tz('Europe/Paris')`
+	QueryTutoringHoursByDiscipline = `SELECT sum("tutoring_hours") FROM "enseigno_usage" WHERE "discipline" != 'all' AND $timeFilter GROUP BY "discipline" tz('Europe/Paris')`
+	QueryExercisesByDiscipline     = `SELECT sum("exercises") FROM "enseigno_usage" WHERE "discipline" != 'all' AND $timeFilter GROUP BY "discipline" tz('Europe/Paris')`
+)
+
+// Board "Charge des serveurs ENT" (live, $__interval buckets).
+const (
+	QueryVisitsPerMinute    = `SELECT sum("visits") / ($__interval_ms / 60000) FROM "ent_traffic" WHERE $timeFilter GROUP BY time($__interval), "ent" fill(0) tz('Europe/Paris')`
+	QueryPageDurationMean   = `SELECT sum("sum_seconds") / sum("count") FROM "ent_request_duration" WHERE "class" = 'page' AND $timeFilter GROUP BY time($__interval), "ent" fill(null) tz('Europe/Paris')`
+	QueryCPUUtilization     = `SELECT mean("cpu_utilization") FROM "infra_load" WHERE $timeFilter GROUP BY time($__interval), "host" fill(null) tz('Europe/Paris')`
+	QueryMemoryUtilization  = `SELECT mean("memory_utilization") FROM "infra_load" WHERE $timeFilter GROUP BY time($__interval), "host" fill(null) tz('Europe/Paris')`
+	QueryLoad1PerCore       = `SELECT mean("load1_per_core") FROM "infra_load" WHERE $timeFilter GROUP BY time($__interval), "host" fill(null) tz('Europe/Paris')`
+	QueryNetworkReceive     = `SELECT mean("network_receive_bytes_per_second") FROM "infra_load" WHERE $timeFilter GROUP BY time($__interval), "host" fill(null) tz('Europe/Paris')`
+	QueryNetworkTransmit    = `SELECT mean("network_transmit_bytes_per_second") FROM "infra_load" WHERE $timeFilter GROUP BY time($__interval), "host" fill(null) tz('Europe/Paris')`
+	QueryHTTPConnections    = `SELECT max("http_connections") FROM "infra_load" WHERE $timeFilter GROUP BY time($__interval), "host" fill(null) tz('Europe/Paris')`
+	QueryProbeDuration      = `SELECT max("duration_seconds") FROM "ent_probe" WHERE $timeFilter GROUP BY time($__interval), "target" fill(null) tz('Europe/Paris')`
+	QueryProbeSuccess       = `SELECT mean("success") FROM "ent_probe" WHERE $timeFilter GROUP BY time($__interval), "target" fill(null) tz('Europe/Paris')`
+	PromCapacityPerMinute   = `ent_capacity_visits_per_day / 1440`
+	PromCapacityVisitsByDay = `sum(ent_capacity_visits_per_day)`
+)
+
+// Board "Usage par service" (live, one ENT).
+const (
+	QueryPageViewsByService          = `SELECT sum("page_views") FROM "ent_service" WHERE "ent" = '$ent' AND $timeFilter GROUP BY time($__interval), "service" fill(0) tz('Europe/Paris')`
+	QueryPageViewsByServiceTotal     = `SELECT sum("page_views") FROM "ent_service" WHERE "ent" = '$ent' AND $timeFilter GROUP BY "service" tz('Europe/Paris')`
+	QueryServicePageViewsByProfile   = `SELECT sum("page_views") FROM "ent_service" WHERE "ent" = '$ent' AND "profile" = '%s' AND $timeFilter GROUP BY time($__interval) fill(0) tz('Europe/Paris')`
+	QueryServiceProfilePageViewTotal = `SELECT sum("page_views") FROM "ent_service" WHERE "ent" = '$ent' AND "profile" = '%s' AND $timeFilter GROUP BY "service" tz('Europe/Paris')`
+)
+
+// Board "entpipe — santé de la collecte" (Prometheus, entpipe's own metrics).
+const (
+	PromSourcesUp          = `sum(entpipe_source_up)`
+	PromSourcesDown        = `count(entpipe_source_up == 0) or vector(0)`
+	PromSourceUp           = `max by (source) (entpipe_source_up)`
+	PromLinesRate          = `sum by (source, result) (rate(entpipe_lines_total[$__rate_interval]))`
+	PromSourceLag          = `max by (source) (entpipe_source_lag_seconds)`
+	PromSpoolBytes         = `sum(entpipe_spool_bytes)`
+	PromInfluxPointsRate   = `sum(rate(entpipe_influx_points_written_total[$__rate_interval]))`
+	PromInfluxErrorsRate   = `sum by (reason) (rate(entpipe_influx_write_errors_total[$__rate_interval]))`
+	PromInfluxErrorsInHour = `sum(increase(entpipe_influx_write_errors_total[1h])) or vector(0)`
+)
+
+// MetricCapacity is the Prometheus gauge of the configured capacity of an
+// ENT, in visits per day (ENT 92: 180,000), exported by exporters/prom.
+const MetricCapacity = "ent_capacity_visits_per_day"
