@@ -43,12 +43,13 @@ func (c Capacity) Validate(p collector.Problems) {
 	}
 }
 
-// ValidateCapacities validates a whole `capacity:` list, including that no
-// ENT appears twice (its gauges would collide).
+// ValidateCapacities validates the `capacity:` list of the configuration
+// file, including that no ENT appears twice (its gauges would collide). p is
+// the file's root: problems are reported at capacity[i].
 func ValidateCapacities(list []Capacity, p collector.Problems) {
 	seen := map[collector.Site]bool{}
 	for i, c := range list {
-		cp := p.At(fmt.Sprintf("[%d]", i))
+		cp := p.At(fmt.Sprintf("capacity[%d]", i))
 		c.Validate(cp)
 		if seen[c.Site] {
 			cp.Addf("department %q, ent %q listed twice", c.Department, c.ENT)
