@@ -2,7 +2,6 @@ package prom
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
@@ -17,6 +16,7 @@ type measState struct {
 	kinds   []collector.FieldKind // by slot
 	series  map[string]*series    // key: label values joined by "\xff"
 	horizon time.Duration
+	key     []byte // scratch buffer of seriesFor, guarded like series
 }
 
 type fieldSlot struct {
@@ -64,10 +64,17 @@ func newMeasState(ms collector.MeasurementSchema, horizon time.Duration) *measSt
 
 // seriesFor returns the series of labels, creating it.
 func (m *measState) seriesFor(labels []string) *series {
-	key := strings.Join(labels, "\xff")
-	if sr, ok := m.series[key]; ok {
+	m.key = m.key[:0]
+	for i, l := range labels {
+		if i > 0 {
+			m.key = append(m.key, 0xff)
+		}
+		m.key = append(m.key, l...)
+	}
+	if sr, ok := m.series[string(m.key)]; ok { // no allocation for the lookup
 		return sr
 	}
+	key := string(m.key)
 	n := len(m.kinds)
 	sr := &series{labels: append([]string(nil), labels...), values: make([]float64, n),
 		present: make([]bool, n), levelTime: make([]time.Time, n), buckets: map[bucketKey][]float64{}}
