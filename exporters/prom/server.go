@@ -19,8 +19,10 @@ import (
 )
 
 // DefaultListenAddress is where entpipe serves /metrics unless
-// -web.listen-address says otherwise. 9489 is not taken in the Prometheus
-// default port allocations wiki page range used by common exporters here.
+// -web.listen-address says otherwise: a port in the exporters' 9100-9999
+// range that no exporter we run (node_exporter 9100, Prometheus 9090,
+// Alertmanager 9093) uses. Check the Prometheus wiki's "default port
+// allocations" page before registering it.
 const DefaultListenAddress = ":9489"
 
 // shutdownTimeout bounds the graceful shutdown of in-flight scrapes.
