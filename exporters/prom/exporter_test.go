@@ -2,8 +2,10 @@ package prom
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,5 +221,49 @@ func TestExporterLint(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint %s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestExporterConcurrentWriteAndScrape writes from several sources while
+// scraping; run with -race. The final counter is the sum of every source's
+// final bucket totals, whatever the interleaving.
+func TestExporterConcurrentWriteAndScrape(t *testing.T) {
+	e, reg := newTestExporter(t, Options{Stats: collector.NewStats()})
+	const writers, minutes = 4, 30
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for m := range minutes {
+				for _, total := range []int64{1, int64(w + 1)} { // partial, then final total
+					p := service(m, "eleve", "mail", total)
+					p.Tags["ent"] = fmt.Sprintf("ent%d", w)
+					write(t, e, p)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			if _, err := reg.Gather(); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, series := 0.0, 0
+	for _, f := range families {
+		if f.GetName() == "ent_page_views_total" {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
+				series++
+			}
+		}
+	}
+	if want := float64(minutes * (1 + 2 + 3 + 4)); sum != want || series != writers {
+		t.Errorf("ent_page_views_total: %d series summing to %v, want %d summing to %v", series, sum, writers, want)
 	}
 }
