@@ -193,13 +193,18 @@ func TestExporterConstantMetrics(t *testing.T) {
 	stats.Gauge(collector.MetricSourceUp, "source", "ent92").Set(1)
 	stats.Counter(collector.MetricLines, "source", "ent92", "result", "parsed").Add(42)
 	_, reg := newTestExporter(t, Options{Stats: stats, Version: "1.0.0", Revision: "abc", GoVersion: "go1.26",
-		Capacity: []Capacity{{Site: collector.Site{Department: "92", ENT: "ent92"}, VisitsPerDay: 180000, PeakHourRatio: 0.15}}})
+		Capacity: []Capacity{
+			{Site: collector.Site{Department: "92", ENT: "ent92"}, VisitsPerDay: 180000, PeakHourRatio: 0.15},
+			{Site: collector.Site{Department: "78", ENT: "oze78"}, VisitsPerDay: 30000, PeakHourRatio: 0.2},
+		}})
 	compare(t, reg, `# HELP ent_capacity_visits_per_day Visits per day the ENT is sized for (capacity: in the configuration).
 # TYPE ent_capacity_visits_per_day gauge
 ent_capacity_visits_per_day{department="92",ent="ent92"} 180000
+ent_capacity_visits_per_day{department="78",ent="oze78"} 30000
 # HELP ent_capacity_peak_hour_ratio Share of a day's capacity the busiest hour may carry (capacity: in the configuration).
 # TYPE ent_capacity_peak_hour_ratio gauge
 ent_capacity_peak_hour_ratio{department="92",ent="ent92"} 0.15
+ent_capacity_peak_hour_ratio{department="78",ent="oze78"} 0.2
 # HELP entpipe_build_info A constant 1 labelled with the version, VCS revision and Go version of entpipe.
 # TYPE entpipe_build_info gauge
 entpipe_build_info{goversion="go1.26",revision="abc",version="1.0.0"} 1

@@ -54,8 +54,11 @@ type Server struct {
 
 // NewServer returns a Server for gatherer. ready reports whether sources and
 // sinks are up; it is called on every /-/ready request and must be safe for
-// concurrent use.
+// concurrent use (nil means always ready).
 func NewServer(cfg ServerConfig, gatherer prometheus.Gatherer, ready func() bool, log *slog.Logger) *Server {
+	if ready == nil {
+		ready = func() bool { return true }
+	}
 	r := mux.NewRouter()
 	r.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
