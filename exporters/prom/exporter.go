@@ -62,7 +62,8 @@ type Exporter struct {
 	metrics    []boundMetric
 	histogram  boundHistogram
 	constant   []prometheus.Metric // capacity and build info
-	mu         sync.Mutex          // guards the series of every measState
+	mu         sync.Mutex          // guards the series of every measState and folded
+	folded     map[string]bool     // label keys already reported as overflowing
 }
 
 // NewExporter builds an Exporter and registers it, with the self-metrics of
@@ -78,7 +79,7 @@ func NewExporter(reg prometheus.Registerer, opts Options) (*Exporter, error) {
 		opts.Stats = collector.NewStats()
 	}
 	e := &Exporter{log: opts.Log, stats: opts.Stats, vocabulary: map[string]map[string]bool{},
-		meas: map[string]*measState{}}
+		meas: map[string]*measState{}, folded: map[string]bool{}}
 	for key, values := range opts.Vocabulary {
 		set := map[string]bool{collector.Other: true}
 		for _, v := range values {
@@ -161,11 +162,17 @@ func (e *Exporter) Write(_ context.Context, points []collector.Point) error {
 func (e *Exporter) Flush(context.Context) error { return nil }
 
 // fold returns v, or collector.Other when the vocabulary of key excludes it,
-// counting the overflow.
+// counting the overflow and logging the first one of each key. The value
+// itself is never logged: it may be an identity that leaked into a tag.
 func (e *Exporter) fold(key, v string) string {
 	set, restricted := e.vocabulary[key]
 	if (restricted && !set[v]) || !utf8.ValidString(v) {
 		e.stats.Counter(collector.MetricLabelOverflows, "source", overflowSource, "label", key).Inc()
+		if !e.folded[key] {
+			e.folded[key] = true
+			e.log.Warn("label value outside the vocabulary folded into other", "label", key,
+				"metric", collector.MetricLabelOverflows)
+		}
 		return collector.Other
 	}
 	return v

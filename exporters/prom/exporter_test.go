@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -20,7 +21,9 @@ var t0 = time.Date(2020, 3, 30, 6, 0, 0, 0, time.UTC) // Monday 8:00 in Paris
 
 func newTestExporter(t *testing.T, opts Options) (*Exporter, *prometheus.Registry) {
 	t.Helper()
-	opts.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
+	}
 	reg := prometheus.NewPedanticRegistry()
 	e, err := NewExporter(reg, opts)
 	if err != nil {
@@ -142,7 +145,8 @@ entpipe_prom_late_points_total{measurement="ent_service"} 1
 
 func TestExporterVocabularyOverflow(t *testing.T) {
 	stats := collector.NewStats()
-	e, reg := newTestExporter(t, Options{Stats: stats, Vocabulary: map[string][]string{
+	var logs bytes.Buffer
+	e, reg := newTestExporter(t, Options{Stats: stats, Log: slog.New(slog.NewTextHandler(&logs, nil)), Vocabulary: map[string][]string{
 		"service": {"mail", "cahier-de-textes"}, "profile": collector.Profiles()}})
 	write(t, e,
 		service(0, "eleve", "mail", 2),
@@ -167,9 +171,12 @@ entpipe_label_overflows_total{label="service",source="prom"} 5
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(logs.String(), "label=service") {
+		t.Errorf("overflow not logged: %s", logs.String())
+	}
 	for _, secret := range []string{"dupont", "192.0.2", "root", "binary"} {
-		if strings.Contains(string(body), secret) {
-			t.Errorf("%q reached /metrics", secret)
+		if strings.Contains(string(body), secret) || strings.Contains(logs.String(), secret) {
+			t.Errorf("%q reached /metrics or the log", secret)
 		}
 	}
 }
