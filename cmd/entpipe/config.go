@@ -18,6 +18,7 @@ import (
 	"github.com/entpipe/entpipe/collector/entlog"
 	"github.com/entpipe/entpipe/collector/infra"
 	"github.com/entpipe/entpipe/exporters/influx"
+	"github.com/entpipe/entpipe/exporters/prom"
 )
 
 // Config is the configuration file: what to collect and where to send it.
@@ -32,6 +33,9 @@ type Config struct {
 	SaltFile string         `yaml:"salt_file"`
 	Influx   influx.Config  `yaml:"influx"`
 	Sources  []SourceConfig `yaml:"sources"`
+	// Capacity is what each ENT is sized for, exported as ent_capacity_*
+	// gauges so the alert rules compare live visits with it.
+	Capacity []prom.Capacity `yaml:"capacity"`
 }
 
 // SourceConfig is one item of `sources:`; exactly one kind is set.
@@ -107,6 +111,9 @@ func (c *Config) applyDefaults() {
 		c.SaltFile = filepath.Join(c.DataDir, "salt")
 	}
 	c.Influx.ApplyDefaults()
+	for i := range c.Capacity {
+		c.Capacity[i].ApplyDefaults()
+	}
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		switch {
@@ -130,6 +137,7 @@ func (c *Config) validate(p collector.Problems) {
 		p.At("timezone").Addf("%q is not an IANA time zone", c.Timezone)
 	}
 	c.Influx.Validate(p.At("influx"))
+	prom.ValidateCapacities(c.Capacity, p)
 	if len(c.Sources) == 0 {
 		p.At("sources").Addf("must list at least one source")
 	}

@@ -1,0 +1,281 @@
+package prom
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+var t0 = time.Date(2020, 3, 30, 6, 0, 0, 0, time.UTC) // Monday 8:00 in Paris
+
+func newTestExporter(t *testing.T, opts Options) (*Exporter, *prometheus.Registry) {
+	t.Helper()
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
+	}
+	reg := prometheus.NewPedanticRegistry()
+	e, err := NewExporter(reg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, reg
+}
+
+func write(t *testing.T, e *Exporter, points ...collector.Point) {
+	t.Helper()
+	if err := e.Write(context.Background(), points); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func service(minute int, profile, svc string, pageViews int64) collector.Point {
+	return collector.Point{Measurement: collector.MeasService,
+		Tags:   map[string]string{"department": "92", "ent": "ent92", "profile": profile, "service": svc},
+		Fields: map[string]any{collector.FieldPageViews: pageViews},
+		Time:   t0.Add(time.Duration(minute) * time.Minute)}
+}
+
+func active(minute int, open int64) collector.Point {
+	return collector.Point{Measurement: collector.MeasActive,
+		Tags:   map[string]string{"department": "92", "ent": "ent92"},
+		Fields: map[string]any{collector.FieldOpenVisits: open},
+		Time:   t0.Add(time.Duration(minute) * time.Minute)}
+}
+
+func compare(t *testing.T, reg *prometheus.Registry, want string, names ...string) {
+	t.Helper()
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+}
+
+const pageViewsHeader = `# HELP ent_page_views_total Page views (class page, GET, status 2xx or 304) by profile and ENT service.
+# TYPE ent_page_views_total counter
+`
+
+func TestExporterRewrittenBucketsAddDifferences(t *testing.T) {
+	e, reg := newTestExporter(t, Options{})
+	write(t, e, service(0, "eleve", "cahier-de-textes", 3))
+	write(t, e, service(0, "eleve", "cahier-de-textes", 5))  // same bucket rewritten: +2
+	write(t, e, service(1, "eleve", "cahier-de-textes", 4))  // new bucket: +4
+	write(t, e, service(0, "eleve", "cahier-de-textes", 5))  // replayed rewrite: +0
+	write(t, e, service(0, "eleve", "cahier-de-textes", 4))  // smaller total: counters never go down
+	write(t, e, service(1, "parent", "cahier-de-textes", 1)) // another series
+	compare(t, reg, pageViewsHeader+`
+ent_page_views_total{department="92",ent="ent92",profile="eleve",service="cahier-de-textes"} 9
+ent_page_views_total{department="92",ent="ent92",profile="parent",service="cahier-de-textes"} 1
+`, "ent_page_views_total")
+}
+
+func TestExporterGaugesNeverGoBack(t *testing.T) {
+	e, reg := newTestExporter(t, Options{})
+	write(t, e, active(5, 120))
+	write(t, e, active(3, 999)) // an older bucket rewritten late: ignored
+	write(t, e, active(5, 130)) // the newest bucket rewritten: taken
+	write(t, e, collector.Point{Measurement: collector.MeasVisitors,
+		Tags:   map[string]string{"department": "92", "ent": "ent92", "profile": "eleve", "period": "day"},
+		Fields: map[string]any{collector.FieldUniqueVisitors: int64(4000)}, Time: t0.Truncate(24 * time.Hour)})
+	write(t, e, collector.Point{Measurement: collector.MeasVisitors,
+		Tags:   map[string]string{"department": "92", "ent": "ent92", "profile": "eleve", "period": "day"},
+		Fields: map[string]any{collector.FieldUniqueVisitors: int64(7000)}, Time: t0.Truncate(24 * time.Hour).Add(-24 * time.Hour)})
+	compare(t, reg, `# HELP ent_open_visits Visits in progress at the end of the newest minute.
+# TYPE ent_open_visits gauge
+ent_open_visits{department="92",ent="ent92"} 130
+# HELP ent_unique_visitors Exact unique visitors of the current Europe/Paris day, ISO week or month.
+# TYPE ent_unique_visitors gauge
+ent_unique_visitors{department="92",ent="ent92",period="day",profile="eleve"} 4000
+`, "ent_open_visits", "ent_unique_visitors")
+}
+
+func TestExporterHistogram(t *testing.T) {
+	e, reg := newTestExporter(t, Options{})
+	dur := func(minute int, counts [8]int64, count int64, sum float64) collector.Point {
+		f := map[string]any{collector.FieldDurationCount: count, collector.FieldDurationSumSeconds: sum}
+		for i, k := range collector.DurationBucketFields() {
+			f[k] = counts[i]
+		}
+		return collector.Point{Measurement: collector.MeasRequestDuration,
+			Tags:   map[string]string{"department": "92", "ent": "ent92", "class": "page"},
+			Fields: f, Time: t0.Add(time.Duration(minute) * time.Minute)}
+	}
+	write(t, e, dur(0, [8]int64{1, 2, 2, 3, 3, 3, 3, 3}, 3, 0.9))
+	write(t, e, dur(0, [8]int64{1, 2, 3, 4, 4, 4, 4, 5}, 6, 14.2)) // rewrite: one above 10 s
+	write(t, e, dur(1, [8]int64{2, 2, 2, 2, 2, 2, 2, 2}, 2, 0.05))
+	compare(t, reg, `# HELP ent_request_duration_seconds Request time of the requests whose log format records it, by class.
+# TYPE ent_request_duration_seconds histogram
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="0.05"} 3
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="0.1"} 4
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="0.25"} 5
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="0.5"} 6
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="1"} 6
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="2.5"} 6
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="5"} 6
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="10"} 7
+ent_request_duration_seconds_bucket{class="page",department="92",ent="ent92",le="+Inf"} 8
+ent_request_duration_seconds_sum{class="page",department="92",ent="ent92"} 14.25
+ent_request_duration_seconds_count{class="page",department="92",ent="ent92"} 8
+`, "ent_request_duration_seconds")
+}
+
+func TestExporterHorizon(t *testing.T) {
+	e, reg := newTestExporter(t, Options{Horizon: 10 * time.Minute})
+	write(t, e, service(0, "eleve", "mail", 3))
+	write(t, e, service(30, "eleve", "mail", 1)) // minute 0 is now beyond the horizon
+	write(t, e, service(0, "eleve", "mail", 8))  // forgotten bucket: ignored, counted as late
+	write(t, e, service(25, "eleve", "mail", 2)) // late but within the horizon: counted
+	compare(t, reg, pageViewsHeader+`
+ent_page_views_total{department="92",ent="ent92",profile="eleve",service="mail"} 6
+`, "ent_page_views_total")
+	compare(t, reg, `# HELP entpipe_prom_late_points_total Points older than the exporter's horizon, ignored by live counters.
+# TYPE entpipe_prom_late_points_total counter
+entpipe_prom_late_points_total{measurement="ent_service"} 1
+`, "entpipe_prom_late_points_total")
+}
+
+func TestExporterVocabularyOverflow(t *testing.T) {
+	stats := collector.NewStats()
+	var logs bytes.Buffer
+	e, reg := newTestExporter(t, Options{Stats: stats, Log: slog.New(slog.NewTextHandler(&logs, nil)), Vocabulary: map[string][]string{
+		"service": {"mail", "cahier-de-textes"}, "profile": collector.Profiles()}})
+	write(t, e,
+		service(0, "eleve", "mail", 2),
+		service(0, "eleve", "jean.dupont@ac-versailles.fr", 3), // never a label value
+		service(0, "eleve", "192.0.2.7", 4),
+		service(1, "eleve", "192.0.2.7", 1),
+		service(0, "root", "mail", 5),
+		service(0, "eleve", "\xffbinary", 1),
+	)
+	write(t, e, service(0, "eleve", "192.0.2.7", 6)) // a rewrite of one folded bucket: +2
+	compare(t, reg, pageViewsHeader+`
+ent_page_views_total{department="92",ent="ent92",profile="eleve",service="mail"} 2
+ent_page_views_total{department="92",ent="ent92",profile="eleve",service="other"} 11
+ent_page_views_total{department="92",ent="ent92",profile="other",service="mail"} 5
+`, "ent_page_views_total")
+	compare(t, reg, `# HELP entpipe_label_overflows_total Tag values outside the configured vocabulary, folded into "other".
+# TYPE entpipe_label_overflows_total counter
+entpipe_label_overflows_total{label="profile",source="prom"} 1
+entpipe_label_overflows_total{label="service",source="prom"} 5
+`, "entpipe_label_overflows_total")
+	body, err := testutil.CollectAndFormat(e, expfmt.TypeTextPlain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "label=service") {
+		t.Errorf("overflow not logged: %s", logs.String())
+	}
+	for _, secret := range []string{"dupont", "192.0.2", "root", "binary"} {
+		if strings.Contains(string(body), secret) || strings.Contains(logs.String(), secret) {
+			t.Errorf("%q reached /metrics or the log", secret)
+		}
+	}
+}
+
+func TestExporterWriteErrors(t *testing.T) {
+	e, reg := newTestExporter(t, Options{})
+	p := active(0, 7)
+	p.Fields["label"] = "text"
+	if err := e.Write(context.Background(), []collector.Point{p, {Measurement: "future_measurement"}}); err == nil ||
+		!strings.Contains(err.Error(), "ent_active field label: string is not a number") {
+		t.Fatalf("Write = %v, want a field type error", err)
+	}
+	compare(t, reg, `# HELP ent_open_visits Visits in progress at the end of the newest minute.
+# TYPE ent_open_visits gauge
+ent_open_visits{department="92",ent="ent92"} 7
+`, "ent_open_visits")
+}
+
+func TestExporterConstantMetrics(t *testing.T) {
+	stats := collector.NewStats()
+	stats.Gauge(collector.MetricSourceUp, "source", "ent92").Set(1)
+	stats.Counter(collector.MetricLines, "source", "ent92", "result", "parsed").Add(42)
+	_, reg := newTestExporter(t, Options{Stats: stats, Version: "1.0.0", Revision: "abc", GoVersion: "go1.26",
+		Capacity: []Capacity{
+			{Site: collector.Site{Department: "92", ENT: "ent92"}, VisitsPerDay: 180000, PeakHourRatio: 0.15},
+			{Site: collector.Site{Department: "78", ENT: "oze78"}, VisitsPerDay: 30000, PeakHourRatio: 0.2},
+		}})
+	compare(t, reg, `# HELP ent_capacity_visits_per_day Visits per day the ENT is sized for (capacity: in the configuration).
+# TYPE ent_capacity_visits_per_day gauge
+ent_capacity_visits_per_day{department="92",ent="ent92"} 180000
+ent_capacity_visits_per_day{department="78",ent="oze78"} 30000
+# HELP ent_capacity_peak_hour_ratio Share of a day's capacity the busiest hour may carry (capacity: in the configuration).
+# TYPE ent_capacity_peak_hour_ratio gauge
+ent_capacity_peak_hour_ratio{department="92",ent="ent92"} 0.15
+ent_capacity_peak_hour_ratio{department="78",ent="oze78"} 0.2
+# HELP entpipe_build_info A constant 1 labelled with the version, VCS revision and Go version of entpipe.
+# TYPE entpipe_build_info gauge
+entpipe_build_info{goversion="go1.26",revision="abc",version="1.0.0"} 1
+# HELP entpipe_lines_total Log lines read, by source and result (parsed, invalid, too_late).
+# TYPE entpipe_lines_total counter
+entpipe_lines_total{result="parsed",source="ent92"} 42
+# HELP entpipe_source_up 1 when the source's last run or poll succeeded.
+# TYPE entpipe_source_up gauge
+entpipe_source_up{source="ent92"} 1
+`, "ent_capacity_visits_per_day", "ent_capacity_peak_hour_ratio", "entpipe_build_info", "entpipe_lines_total", "entpipe_source_up")
+}
+
+func TestExporterLint(t *testing.T) {
+	e, reg := newTestExporter(t, Options{Stats: collector.NewStats()})
+	write(t, e, realisticPoints(t0, 3)...)
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint %s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestExporterConcurrentWriteAndScrape writes from several sources while
+// scraping; run with -race. The final counter is the sum of every source's
+// final bucket totals, whatever the interleaving.
+func TestExporterConcurrentWriteAndScrape(t *testing.T) {
+	e, reg := newTestExporter(t, Options{Stats: collector.NewStats()})
+	const writers, minutes = 4, 30
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for m := range minutes {
+				for _, total := range []int64{1, int64(w + 1)} { // partial, then final total
+					p := service(m, "eleve", "mail", total)
+					p.Tags["ent"] = fmt.Sprintf("ent%d", w)
+					write(t, e, p)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			if _, err := reg.Gather(); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, series := 0.0, 0
+	for _, f := range families {
+		if f.GetName() == "ent_page_views_total" {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
+				series++
+			}
+		}
+	}
+	if want := float64(minutes * (1 + 2 + 3 + 4)); sum != want || series != writers {
+		t.Errorf("ent_page_views_total: %d series summing to %v, want %d summing to %v", series, sum, writers, want)
+	}
+}

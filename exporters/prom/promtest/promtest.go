@@ -1,0 +1,213 @@
+// Package promtest runs the real Prometheus tools in tests: promtool, and a
+// Prometheus server on loopback with temporary storage scraping the targets
+// a test gives it. The tools are the Debian packages (`make tools`).
+package promtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Require returns the path of tool (prometheus, promtool…) found in PATH or
+// /usr/bin. When it is missing the test is skipped, unless integration tests
+// are required (ENTPIPE_INTEGRATION=require or CI=true): then it fails.
+func Require(t testing.TB, tool string) string {
+	t.Helper()
+	if p, err := exec.LookPath(tool); err == nil {
+		return p
+	}
+	if p := filepath.Join("/usr/bin", tool); isExecutable(p) {
+		return p
+	}
+	msg := tool + " not found: run `make tools` (Debian package prometheus)"
+	if os.Getenv("ENTPIPE_INTEGRATION") == "require" || os.Getenv("CI") == "true" {
+		t.Fatal(msg + " (integration tests are required here)")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// Promtool runs promtool with args and returns its combined output; a
+// non-zero exit fails the test with that output.
+func Promtool(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(Require(t, "promtool"), args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// Server is a running Prometheus. URL is its HTTP API base.
+type Server struct {
+	URL string
+	t   testing.TB
+}
+
+// Start runs Prometheus on a free loopback port, scraping every target
+// (host:port serving /metrics) once a second in job "entpipe", waits until
+// it is ready and stops it (SIGTERM, then wait) when the test ends.
+func Start(t testing.TB, targets ...string) *Server {
+	t.Helper()
+	bin := Require(t, "prometheus")
+	dir := t.TempDir()
+	quoted := make([]string, len(targets))
+	for i, tg := range targets {
+		quoted[i] = strconv.Quote(tg)
+	}
+	conf := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: entpipe
+    static_configs:
+      - targets: [%s]
+`, strings.Join(quoted, ", "))
+	confPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--config.file="+confPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start prometheus: %v", err)
+	}
+	exited := make(chan struct{}) // closed when the process is gone
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-exited
+		logFile.Close()
+		if t.Failed() {
+			if b, err := os.ReadFile(logFile.Name()); err == nil {
+				t.Logf("prometheus log:\n%s", b)
+			}
+		}
+	})
+	s := &Server{URL: "http://" + addr, t: t}
+	err = poll(30*time.Second, exited, func() bool {
+		resp, err := http.Get(s.URL + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	if err != nil {
+		t.Fatalf("waiting for prometheus to be ready: %v", err)
+	}
+	return s
+}
+
+// Sample is one element of an instant vector.
+type Sample struct {
+	Labels map[string]string
+	Value  float64
+}
+
+// Query evaluates q now through the HTTP API and returns the vector.
+func (s *Server) Query(ctx context.Context, q string) ([]Sample, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v1/query?query="+url.QueryEscape(q), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("query %q: %w", q, err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status, Error string
+		Data          struct {
+			ResultType string `json:"resultType"`
+			Result     []struct {
+				Metric map[string]string `json:"metric"`
+				Value  [2]any            `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("query %q: decode: %w", q, err)
+	}
+	if body.Status != "success" || body.Data.ResultType != "vector" {
+		return nil, fmt.Errorf("query %q: status %s, type %s: %s", q, body.Status, body.Data.ResultType, body.Error)
+	}
+	out := make([]Sample, 0, len(body.Data.Result))
+	for _, r := range body.Data.Result {
+		str, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			return nil, fmt.Errorf("query %q: value %v: %w", q, r.Value[1], err)
+		}
+		out = append(out, Sample{r.Metric, v})
+	}
+	return out, nil
+}
+
+// WaitFor polls q until it returns exactly one sample equal to want, and
+// fails the test with the last result after timeout.
+func (s *Server) WaitFor(q string, want float64, timeout time.Duration) {
+	s.t.Helper()
+	var last []Sample
+	var lastErr error
+	err := poll(timeout, nil, func() bool {
+		last, lastErr = s.Query(context.Background(), q)
+		return lastErr == nil && len(last) == 1 && last[0].Value == want
+	})
+	if err != nil {
+		s.t.Fatalf("waiting for %s == %v: %v; last result %v, error %v", q, want, err, last, lastErr)
+	}
+}
+
+// poll calls ok every 100 ms until it is true (nil), the process exits or
+// timeout passes.
+func poll(timeout time.Duration, exited <-chan struct{}, ok func() bool) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for !ok() {
+		select {
+		case <-exited:
+			return errors.New("prometheus exited (see its log below)")
+		case <-deadline.C:
+			return fmt.Errorf("timed out after %v", timeout)
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
