@@ -188,6 +188,10 @@ const (
 	MetricSpoolOldest     = "entpipe_spool_oldest_timestamp_seconds" // 0 when the spool is empty
 	MetricSpoolReplays    = "entpipe_spool_replayed_batches_total"
 	MetricSpoolFull       = "entpipe_spool_full" // 1 while sources are paused on a full spool
+
+	// collector/infra: one series per configured target.
+	MetricScrapeErrors = "entpipe_scrape_errors_total" // {source,target}: failed scrapes of one infra target
+	MetricScrapeUp     = "entpipe_scrape_up"           // {source,target}: 1 when the target's last scrape succeeded
 )
 
 // Line results (label values of MetricLines' result).
