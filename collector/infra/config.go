@@ -76,6 +76,8 @@ type Probe struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
+const maxMaxBodySize = 1 << 30
+
 var hostLabelRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$`)
 
 // ApplyDefaults fills unset optional values.
@@ -119,11 +121,17 @@ func (c *Config) Validate(p collector.Problems) {
 				p.At(list.key).Addf("[%d] %q is not an http(s) URL", i, u)
 			}
 			seen[u] = true
-			if id := list.key + "/" + hostTag(u, c.HostLabels); ids[id] {
-				p.At(list.key).Addf("[%d] %q has the host tag of an earlier URL: give it its own host_labels entry", i, u)
-			} else {
-				ids[id] = true
+			// One node_exporter and one web-server status per host tag:
+			// two would overwrite each other's fields.
+			kind := "node_exporter"
+			if list.key != kind {
+				kind = "web-server status"
 			}
+			host := hostTag(u, c.HostLabels)
+			if ids[kind+"/"+host] {
+				p.At(list.key).Addf("[%d] %q: host %q already has a %s URL (tell them apart with host_labels)", i, u, host, kind)
+			}
+			ids[kind+"/"+host] = true
 		}
 	}
 	for _, u := range slices.Sorted(maps.Keys(c.HostLabels)) {
@@ -166,8 +174,8 @@ func (c *Config) Validate(p collector.Problems) {
 	if c.Timeout < 0 {
 		p.At("timeout").Addf("must be positive (or unset for the default)")
 	}
-	if c.MaxBodySize < 0 {
-		p.At("max_body_size").Addf("must be positive (or unset for the default)")
+	if c.MaxBodySize < 0 || c.MaxBodySize > maxMaxBodySize {
+		p.At("max_body_size").Addf("must be within 1 and %d bytes (or unset for the default)", maxMaxBodySize)
 	}
 }
 

@@ -60,7 +60,8 @@ func TestValidate(t *testing.T) {
 	f("everything wrong", Config{
 		Site:         collector.Site{Department: "92"},
 		NodeExporter: []string{"h:9100", "http://a:9100/metrics", "http://a:9100/metrics"},
-		StubStatus:   []string{"ftp://x/"},
+		StubStatus:   []string{"ftp://x/", "http://w/status"},
+		ApacheStatus: []string{"http://w/server-status?auto"},
 		HostLabels:   map[string]string{"http://a:9100/metrics": "web 1", "http://b/": "b"},
 		Interfaces:   Interfaces{Include: "(eth"},
 		Probes: []Probe{
@@ -72,8 +73,9 @@ func TestValidate(t *testing.T) {
 	},
 		`infra.ent: must be set (e.g. "ent92")`,
 		`infra.node_exporter: [0] "h:9100" is not an http(s) URL`,
-		`infra.node_exporter: [2] "http://a:9100/metrics" has the host tag of an earlier URL: give it its own host_labels entry`,
+		`infra.node_exporter: [2] "http://a:9100/metrics": host "web 1" already has a node_exporter URL (tell them apart with host_labels)`,
 		`infra.stub_status: [0] "ftp://x/" is not an http(s) URL`,
+		`infra.apache_status: [0] "http://w/server-status?auto": host "w" already has a web-server status URL (tell them apart with host_labels)`,
 		`infra.host_labels: "http://a:9100/metrics": label "web 1" must be letters, digits, '.', ':', '-' or '_' (at most 63)`,
 		`infra.host_labels: "http://b/" is not one of the scraped URLs`,
 		"infra.interfaces.include: error parsing regexp: missing closing ): `(eth`",
@@ -84,7 +86,7 @@ func TestValidate(t *testing.T) {
 		`infra.probes[1].url: "/relative" is not an http(s) URL`,
 		`infra.probes[2].name: "cas" is used twice`,
 		`infra.timeout: must be positive (or unset for the default)`,
-		`infra.max_body_size: must be positive (or unset for the default)`,
+		`infra.max_body_size: must be within 1 and 1073741824 bytes (or unset for the default)`,
 	)
 }
 

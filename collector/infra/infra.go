@@ -142,6 +142,9 @@ func (s *Source) Gather(ctx context.Context) ([]collector.Point, error) {
 		wg.Go(func() { probes[i] = s.probe(ctx, pr, now) })
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err // shutting down: the failures are ours, not the targets'
+	}
 
 	var points []collector.Point
 	byHost := map[string]int{} // host tag → index in points

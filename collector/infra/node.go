@@ -49,17 +49,17 @@ func (n *node) parse(body []byte, now time.Time) (map[string]any, error) {
 	if cur.hasLoad && len(cur.cpuTotal) > 0 {
 		fields[collector.FieldLoad1PerCore] = cur.load1 / float64(len(cur.cpuTotal))
 	}
-	if prev := n.prev; prev != nil && comparable(prev, cur) {
+	if prev := n.prev; prev != nil && sameBoot(prev, cur) {
 		n.rates(prev, cur, fields)
 	}
 	n.prev = cur
 	return fields, nil
 }
 
-// comparable reports whether counters of prev and cur belong to one boot
+// sameBoot reports whether counters of prev and cur belong to one boot
 // and one forward interval: a reboot resets every counter at once, and a
 // rate across it would be negative or a spike.
-func comparable(prev, cur *nodeSample) bool {
+func sameBoot(prev, cur *nodeSample) bool {
 	if !cur.at.After(prev.at) {
 		return false
 	}

@@ -199,3 +199,24 @@ func readFixture(t testing.TB, name string) string {
 	}
 	return string(b)
 }
+
+// TestGatherCancelled checks that a poll interrupted by shutdown is not
+// counted against the targets.
+func TestGatherCancelled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv.URL)
+	cfg.Probes = []Probe{{Name: "login", URL: srv.URL}}
+	s, stats := newSource(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	points, err := s.Gather(ctx)
+	if err != context.Canceled || len(points) != 0 {
+		t.Fatalf("err %v, points %v; want context.Canceled and no points", err, points)
+	}
+	for _, m := range stats.Snapshot() {
+		if m.Name == collector.MetricScrapeErrors && m.Value != 0 {
+			t.Errorf("%s%v = %v after a cancelled poll, want 0", m.Name, m.Labels, m.Value)
+		}
+	}
+}
