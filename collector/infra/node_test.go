@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -218,5 +219,32 @@ func TestGatherCancelled(t *testing.T) {
 		if m.Name == collector.MetricScrapeErrors && m.Value != 0 {
 			t.Errorf("%s%v = %v after a cancelled poll, want 0", m.Name, m.Labels, m.Value)
 		}
+	}
+}
+
+// TestCredentialsStayOut checks that credentials and queries in target
+// URLs reach neither the logs nor the errors nor the tags.
+func TestCredentialsStayOut(t *testing.T) {
+	var logs strings.Builder
+	down := pages(t, "!down")
+	refused := "http://entpipe:s3cret@127.0.0.1:1/metrics?token=t0ken"
+	cfg := testConfig(refused, strings.Replace(down.URL, "http://", "http://entpipe:s3cret@", 1)+"/?token=t0ken")
+	cfg.Probes = []Probe{{Name: "login", URL: "http://127.0.0.1:1/login?ticket=t0ken"}}
+	s, err := New("front92", cfg, Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: stepClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.Gather(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String() + collectortest.LineProtocol(points)
+	for _, secret := range []string{"s3cret", "t0ken"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%q leaked:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "scrape failed") || !strings.Contains(out, "probe failed") {
+		t.Errorf("failures not logged:\n%s", out)
 	}
 }

@@ -27,9 +27,10 @@ func (s *Source) probe(ctx context.Context, pr *prober, now time.Time) collector
 	start := s.now()
 	err := s.get(ctx, pr, fields)
 	fields[collector.FieldDurationSeconds] = max(0, s.now().Sub(start).Seconds())
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() == nil:
 		s.log.Warn("probe failed", "source", s.name, "target", pr.Name, "err", err)
-	} else {
+	case err == nil:
 		fields[collector.FieldSuccess] = int64(1)
 	}
 	return collector.Point{Measurement: collector.MeasProbe, Tags: tags, Fields: fields, Time: now}
