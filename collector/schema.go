@@ -190,6 +190,10 @@ const (
 	MetricSpoolFull       = "entpipe_spool_full" // 1 while sources are paused on a full spool
 	// {measurement}: bucket rewrites older than the Prometheus exporter's horizon, ignored by live counters
 	MetricPromLatePoints = "entpipe_prom_late_points_total"
+
+	// collector/infra: one series per configured target.
+	MetricScrapeErrors = "entpipe_scrape_errors_total" // {source,target}: failed scrapes of one infra target
+	MetricScrapeUp     = "entpipe_scrape_up"           // {source,target}: 1 when the target's last scrape succeeded
 )
 
 // Line results (label values of MetricLines' result).
