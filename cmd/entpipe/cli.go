@@ -34,7 +34,7 @@ func commands() []command {
 		{"import", "read log files or exports once, write their totals to InfluxDB, print a summary", notYet("import", 3)},
 		{"simulate", "generate the bulletin-2020 scenario's logs and exports", runSimulate},
 		{"dashboards", "export or provision the Grafana dashboards", notYet("dashboards", 6)},
-		{"report", "write the directors' HTML report from InfluxDB", notYet("report", 9)},
+		{"report", "write the directors' HTML report from InfluxDB", runReport},
 		{"check", "validate a configuration file and exit", runCheck},
 		{"version", "print version information", runVersion},
 	}
