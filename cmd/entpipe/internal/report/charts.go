@@ -79,6 +79,18 @@ func drawChart(t *table, dir string, loc *time.Location) error {
 		}
 		p.NominalX(t.Labels...)
 	}
+	// Headroom above the highest value keeps the legend off the data.
+	var top float64
+	for _, s := range t.Series {
+		for _, c := range s.Cells {
+			if !c.masked {
+				top = max(top, c.v)
+			}
+		}
+	}
+	if top > 0 {
+		p.Y.Max = top * 1.3
+	}
 	for _, ext := range []string{".png", ".svg"} {
 		if err := p.Save(chartWidth, chartHeight, filepath.Join(dir, t.ID+ext)); err != nil {
 			return fmt.Errorf("chart %s: %w", t.ID, err)

@@ -21,7 +21,7 @@ type ENT struct {
 // share of the 120,000 collégiens.
 func ENTs() []ENT {
 	return []ENT{
-		{Name: "ent92", Department: "92", Host: "ent92.example", SchoolDay: 90_000, Lockdown: 176_000,
+		{Name: "ent92", Department: "92", Host: "ent92.example", SchoolDay: 92_000, Lockdown: 181_000,
 			Accounts: [4]int{70_000, 95_000, 6_500, 2_200}},
 		{Name: "ecollege78", Department: "78", Host: "ecollege78.example", SchoolDay: 56_000, Lockdown: 108_000,
 			Accounts: [4]int{42_000, 58_000, 4_000, 1_400}},

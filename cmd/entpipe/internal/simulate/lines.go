@@ -32,7 +32,9 @@ func (g *dayGen) page(e *event) {
 		g.line(e.at, e.ip, "-", "POST", "/auth/login", 302, 154, "https://"+g.ent.Host+"/auth/login", ua, g.duration(0.12), "-")
 		referer, path, e.svc = "-", "/timeline/timeline", 0
 	} else {
-		if g.rng.Float64() > 0.55 {
+		// After the landing timeline, a service of the profile's mix; then
+		// a few pages within it before moving on.
+		if e.svc == 0 || g.rng.Float64() < 0.55 {
 			e.svc = uint8(pick(g.rng, g.svcWeights[p]))
 		}
 		name := g.svcNames[e.svc]
