@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/entpipe/entpipe/cmd/entpipe/internal/simulate"
@@ -51,6 +52,18 @@ is the bulletin's volume (ENT 92 near 180,000 visits a day in late March
 	fmt.Fprintf(io.out, "simulated %s %s..%s scale %g seed %d into %s\n", *scenario, *from, *to, *scale, *seed, *out)
 	fmt.Fprintf(io.out, "  %d files, %d lines, %.1f MB in %.1fs (%.0f lines/s)\n",
 		len(sum.Files), sum.Lines(), float64(sum.Bytes())/1e6, secs, float64(sum.Lines())/max(secs, 1e-9))
+	var dirs []string
+	byDir := map[string][3]int64{} // files, lines, bytes
+	for _, f := range sum.Files {
+		d := filepath.Dir(f.Path)
+		if _, ok := byDir[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = [3]int64{byDir[d][0] + 1, byDir[d][1] + f.Lines, byDir[d][2] + f.Bytes}
+	}
+	for _, d := range dirs {
+		fmt.Fprintf(io.out, "  %-40s %4d files %11d lines %9.1f MB\n", d, byDir[d][0], byDir[d][1], float64(byDir[d][2])/1e6)
+	}
 	fmt.Fprintf(io.out, "  config: %s\n", sum.Files[len(sum.Files)-1].Path)
 	return exitOK
 }
