@@ -11,7 +11,7 @@ import (
 func TestSimulateThenCheck(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errOut := runCLI(t, "simulate", "-out", dir, "-from", "2020-03-29", "-to", "2020-03-30", "-scale", "0.002")
-	if code != exitOK || !strings.Contains(out, " 9 files") {
+	if code != exitOK || !strings.Contains(out, " 10 files") {
 		t.Fatalf("simulate: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, "check", "-config", filepath.Join(dir, "entpipe.yaml"))

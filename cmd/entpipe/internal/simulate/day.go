@@ -90,30 +90,50 @@ func writeDay(w io.Writer, ent *ENT, day time.Time, loc *time.Location, scale fl
 	return g.lines, g.w.Flush()
 }
 
-func (g *dayGen) run(day time.Time) {
-	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, g.loc).Unix()
-	end := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, g.loc).Unix()
-	prof := profileOf(day)
-	g.lock = prof.lock
-	curve := hourly(prof.kind)
-	minutes := int(end-start) / 60 // 1380 on 29 March 2020, 1500 on 25 October
-	rates := make([]float64, minutes)
+// dayPlan is the expected traffic of one ENT-day: visit arrivals per
+// minute, from the calendar and the day's curve.
+type dayPlan struct {
+	start, end int64     // unix seconds of the Paris midnights
+	arrivals   []float64 // expected sessions starting in each minute
+	prof       dayProfile
+}
+
+// planDay computes the plan of ent on the civil date day at scale.
+func planDay(ent *ENT, day time.Time, loc *time.Location, scale float64) dayPlan {
+	p := dayPlan{
+		start: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc).Unix(),
+		end:   time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc).Unix(),
+		prof:  profileOf(day),
+	}
+	curve := hourly(p.prof.kind)
+	p.arrivals = make([]float64, (p.end-p.start)/60) // 1380 minutes on 29 March 2020, 1500 on 25 October
 	var total float64
-	for i := range rates {
-		t := time.Unix(start+int64(i)*60, 0).In(g.loc)
-		rates[i] = rate(&curve, t.Hour()*60+t.Minute())
-		total += rates[i]
+	for i := range p.arrivals {
+		t := time.Unix(p.start+int64(i)*60, 0).In(loc)
+		p.arrivals[i] = rate(&curve, t.Hour()*60+t.Minute())
+		total += p.arrivals[i]
 	}
-	ref := g.ent.SchoolDay
-	if prof.lock {
-		ref = g.ent.Lockdown
+	ref := ent.SchoolDay
+	if p.prof.lock {
+		ref = ent.Lockdown
 	}
-	sessions := ref * prof.factor * g.scale / visitCalibration
+	sessions := ref * p.prof.factor * scale / visitCalibration
+	for i := range p.arrivals {
+		p.arrivals[i] *= sessions / total
+	}
+	return p
+}
+
+func (g *dayGen) run(day time.Time) {
+	plan := planDay(g.ent, day, g.loc, g.scale)
+	start, end, prof := plan.start, plan.end, plan.prof
+	g.lock = prof.lock
+	minutes := len(plan.arrivals)
 	shares := profileShares(prof.lock)
 	botRate := (0.05 + 0.4*g.scale) * 1440 / float64(minutes)
-	for i, r := range rates {
+	for i, lambda := range plan.arrivals {
 		m := start + int64(i)*60
-		for range poisson(g.rng, sessions*r/total) {
+		for range poisson(g.rng, lambda) {
 			g.newSession(m+g.rng.Int64N(60), pick(g.rng, shares[:]))
 		}
 		for range poisson(g.rng, botRate/1440) {

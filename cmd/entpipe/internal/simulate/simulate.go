@@ -78,8 +78,8 @@ func (s Summary) Bytes() (n int64) {
 }
 
 // Run writes the scenario under o.Out: logs/<ent>/access.log-YYYYMMDD
-// (gzipped except the last day), enseigno/enseigno-<dep>.csv and
-// entpipe.yaml. Existing files are replaced. It stops early when ctx is
+// (gzipped except the last day), enseigno/enseigno-<dep>.csv,
+// infra/infra_load.lp.gz and entpipe.yaml. Existing files are replaced. It stops early when ctx is
 // done.
 func Run(ctx context.Context, o Options) (Summary, error) {
 	began := time.Now()
@@ -120,6 +120,11 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 	files = append(files, exports...)
+	load, err := writeLoad(o.Out, ents, o.From, o.To, loc, o.Seed)
+	if err != nil {
+		return Summary{}, err
+	}
+	files = append(files, load)
 	cfg, err := writeConfig(o.Out, ents)
 	if err != nil {
 		return Summary{}, err

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"io"
 	"os"
@@ -29,8 +30,8 @@ func TestDeterminism(t *testing.T) {
 	a, sumA := runInto(t, 1, 1)
 	b, _ := runInto(t, 1, 3)
 	c, _ := runInto(t, 2, 2)
-	if len(sumA.Files) != 3*3+2+1 {
-		t.Fatalf("%d files, want 9 logs, 2 exports and the config", len(sumA.Files))
+	if len(sumA.Files) != 3*3+2+1+1 {
+		t.Fatalf("%d files, want 9 logs, 2 exports, the load recording and the config", len(sumA.Files))
 	}
 	differs := 0
 	for _, f := range sumA.Files {
@@ -138,6 +139,61 @@ func TestEnseignoExport(t *testing.T) {
 			t.Errorf("March sessions: %s %.0f not ahead of %s %.0f", order[i-1], a, order[i], b)
 		}
 	}
+}
+
+// TestLoadRecording: the load follows the traffic, near saturation at
+// ENT 92's lockdown peak, low at night and on a school day's evening.
+func TestLoadRecording(t *testing.T) {
+	dir := t.TempDir()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := writeLoad(dir, ENTs(), civil(2020, 3, 10), civil(2020, 3, 30), paris, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(st.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := map[string]float64{} // "ent 2006-01-02 15:04" → cpu_utilization
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for _, l := range lines {
+		parts := strings.Split(l, " ")
+		if len(parts) != 3 || !strings.HasPrefix(parts[0], "infra_load,department=") {
+			t.Fatalf("not line protocol of infra_load: %q", l)
+		}
+		ns, err := strconv.ParseInt(parts[2], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ent := strings.TrimSuffix(strings.Split(parts[0], ",ent=")[1], ",host="+strings.Split(parts[0], ",host=")[1])
+		v := number(t, strings.TrimPrefix(strings.Split(parts[1], ",")[0], "cpu_utilization="))
+		cpu[ent+" "+time.Unix(0, ns).In(paris).Format("2006-01-02 15:04")] = v
+	}
+	if int64(len(lines)) != st.Lines || len(lines) != 21*3*288-3*12 { // 21 days, 3 ENTs, 5-minute points, one 23-hour day
+		t.Errorf("%d lines (summary %d)", len(lines), st.Lines)
+	}
+	check := func(key string, lo, hi float64) {
+		t.Helper()
+		if v, ok := cpu[key]; !ok || v < lo || v > hi {
+			t.Errorf("cpu %s = %v (present %v), want in [%v, %v]", key, v, ok, lo, hi)
+		}
+	}
+	check("ent92 2020-03-30 09:30", 0.65, 0.98)
+	check("ent92 2020-03-10 09:30", 0.2, 0.55)
+	check("ent92 2020-03-30 03:30", 0, 0.1)
+	check("oze78 2020-03-29 03:00", 0, 0.1) // after the DST jump
 }
 
 func number(t *testing.T, s string) float64 {
