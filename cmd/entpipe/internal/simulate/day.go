@@ -10,12 +10,6 @@ import (
 	"time"
 )
 
-// visitCalibration converts counted visits into simulated sessions: some
-// sessions pause for more than 30 minutes and count twice, a few of the
-// same visitor start within 30 minutes of each other and merge. Measured
-// with TestCalibration.
-const visitCalibration = 1.0
-
 // Event kinds of the day's schedule.
 const (
 	evSession = iota // a person's next page view
@@ -117,7 +111,10 @@ func planDay(ent *ENT, day time.Time, loc *time.Location, scale float64) dayPlan
 	if p.prof.lock {
 		ref = ent.Lockdown
 	}
-	sessions := ref * p.prof.factor * scale / visitCalibration
+	// Sessions stand for counted visits: the visits split by a long pause
+	// and the sessions merged by the visit rule about cancel out
+	// (TestCalibration measures the net).
+	sessions := ref * p.prof.factor * scale
 	for i := range p.arrivals {
 		p.arrivals[i] *= sessions / total
 	}
