@@ -86,7 +86,7 @@ report: build
 	@profile=$$(mktemp -d); \
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
-		--user-data-dir=$$profile --hide-scrollbars --window-size=1100,6200 \
+		--user-data-dir=$$profile --hide-scrollbars --window-size=1100,5600 \
 		--screenshot=$(abspath $(REPORT_DIR))/screenshot.png file://$(abspath $(REPORT_DIR))/index.html 2>/dev/null; \
 	rc=$$?; rm -rf $$profile; exit $$rc
 	@echo "report: $(REPORT_DIR)/index.html, screenshot: $(REPORT_DIR)/screenshot.png"

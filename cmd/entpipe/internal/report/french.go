@@ -76,3 +76,16 @@ func thousands(v float64) string {
 	}
 	return b.String()
 }
+
+// serviceLabel is the French name of an ENT service slug (the ODE
+// applications the ENTs share); unknown slugs are shown as they are.
+func serviceLabel(slug string) string {
+	known := map[string]string{"timeline": "Fil de nouveautés", "conversation": "Messagerie",
+		"homeworks": "Cahier de textes", "workspace": "Espace documentaire", "blog": "Blog", "pages": "Pages",
+		"actualites": "Actualités", "schoolbook": "Carnet de liaison", "calendar": "Agenda",
+		"exercizer": "Exercices", "autre": "Autres", "other": "Autres"}
+	if l, ok := known[slug]; ok {
+		return l
+	}
+	return slug
+}

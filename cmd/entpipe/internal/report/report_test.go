@@ -240,7 +240,7 @@ func TestIntegrationReport(t *testing.T) {
 		}
 	}
 	rows = readCSV(t, filepath.Join(out, "services.csv"))
-	if got := fmt.Sprint(rows); got != "[[service Yvelines (78) Hauts-de-Seine (92)] [homeworks 20 50] [conversation 3 0]]" {
+	if got := fmt.Sprint(rows); got != "[[service Yvelines (78) Hauts-de-Seine (92)] [Cahier de textes 20 50] [Messagerie 3 0]]" {
 		t.Errorf("services.csv = %s", got)
 	}
 	rows = readCSV(t, filepath.Join(out, "enseigno-disciplines.csv"))

@@ -276,14 +276,19 @@ func (b *builder) services(ctx context.Context) (*table, error) {
 		a, b := totals[t.Labels[i]], totals[t.Labels[j]]
 		return a > b || a == b && t.Labels[i] < t.Labels[j]
 	})
+	slugs := t.Labels
+	t.Labels = make([]string, len(slugs))
+	for i, svc := range slugs {
+		t.Labels[i] = serviceLabel(svc)
+	}
 	deps := make([]string, 0, len(byDep))
 	for d := range byDep {
 		deps = append(deps, d)
 	}
 	sort.Strings(deps)
 	for _, d := range deps {
-		vs := make([]float64, len(t.Labels))
-		for i, svc := range t.Labels {
+		vs := make([]float64, len(slugs))
+		for i, svc := range slugs {
 			vs[i] = byDep[d][svc]
 		}
 		t.Series = append(t.Series, series{departmentLabel(d), cells(vs)})
