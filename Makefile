@@ -70,3 +70,23 @@ demo:
 
 clean:
 	@rm -rf bin .demo
+
+## report: the directors' report from the InfluxDB of REPORT_CONFIG, then a
+## headless Chromium screenshot of it (REPORT_DIR/screenshot.png) to look at.
+REPORT_CONFIG ?= .demo/entpipe.yaml
+REPORT_DIR    ?= .demo/report
+REPORT_FLAGS  ?= -from 2019-09-02 -to 2020-04-30 -day 2020-03-30 -ent ent92
+CHROMIUM      ?= $(shell command -v chromium || command -v chromium-browser)
+.PHONY: report
+report: build
+	@echo ">> writing the report of $(REPORT_CONFIG) into $(REPORT_DIR)"
+	@bin/entpipe report -config $(REPORT_CONFIG) -out $(REPORT_DIR) $(REPORT_FLAGS)
+	@if [ -z "$(CHROMIUM)" ]; then echo "chromium not found: apt-get install -y chromium"; exit 1; fi
+	@echo ">> screenshot $(REPORT_DIR)/screenshot.png (headless Chromium)"
+	@profile=$$(mktemp -d); \
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir=$$profile --hide-scrollbars --window-size=1100,5600 \
+		--screenshot=$(abspath $(REPORT_DIR))/screenshot.png file://$(abspath $(REPORT_DIR))/index.html 2>/dev/null; \
+	rc=$$?; rm -rf $$profile; exit $$rc
+	@echo "report: $(REPORT_DIR)/index.html, screenshot: $(REPORT_DIR)/screenshot.png"

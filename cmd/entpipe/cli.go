@@ -32,9 +32,9 @@ func commands() []command {
 	return []command{
 		{"run", "follow the configured sources and feed InfluxDB and /metrics until stopped", notYet("run", 3)},
 		{"import", "read log files or exports once, write their totals to InfluxDB, print a summary", notYet("import", 3)},
-		{"simulate", "generate the bulletin-2020 scenario's logs and exports", notYet("simulate", 9)},
+		{"simulate", "generate the bulletin-2020 scenario's logs and exports", runSimulate},
 		{"dashboards", "export or provision the Grafana dashboards", runDashboards},
-		{"report", "write the directors' HTML report from InfluxDB", notYet("report", 9)},
+		{"report", "write the directors' HTML report from InfluxDB", runReport},
 		{"check", "validate a configuration file and exit", runCheck},
 		{"version", "print version information", runVersion},
 	}
