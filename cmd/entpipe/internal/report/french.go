@@ -44,11 +44,13 @@ func departmentLabel(dep string) string {
 	return dep
 }
 
-// disciplineLabel turns an Enseigno discipline slug back into its name.
+// disciplineLabel turns an Enseigno discipline slug (collector/enseigno's
+// vocabulary) back into its French name.
 func disciplineLabel(slug string) string {
-	known := map[string]string{"mathematiques": "Mathématiques", "francais": "Français", "anglais": "Anglais",
-		"histoire-geographie": "Histoire-géographie", "physique-chimie": "Physique-chimie", "svt": "SVT",
-		"sciences-de-la-vie-et-de-la-terre": "SVT", "espagnol": "Espagnol", "allemand": "Allemand"}
+	known := map[string]string{"maths": "Mathématiques", "francais": "Français", "anglais": "Anglais",
+		"histoire-geo": "Histoire-géographie", "physique-chimie": "Physique-chimie", "svt": "SVT",
+		"espagnol": "Espagnol", "allemand": "Allemand", "technologie": "Technologie", "italien": "Italien",
+		"latin": "Latin", "emc": "EMC", "sciences": "Sciences", "other": "Autres"}
 	if l, ok := known[slug]; ok {
 		return l
 	}

@@ -67,9 +67,9 @@ func seed(t *testing.T, s *influxtest.Server, paris *time.Location) {
 	}
 	usage("92", collector.DisciplineAll, 6000, 900, 800, 2500)
 	usage("78", collector.DisciplineAll, 4000, 500, 400, 1200)
-	usage("92", "mathematiques", 2000, 400, 300, 1000)
+	usage("92", "maths", 2000, 400, 300, 1000)
 	usage("92", "francais", 1500, 300, 250, 800)
-	usage("78", "mathematiques", 1300, 200, 150, 500)
+	usage("78", "maths", 1300, 200, 150, 500)
 	service := func(ent, dep, svc string, views int64) {
 		pts = append(pts, pt(collector.MeasService, site(ent, dep, collector.TagProfile, collector.ProfileEleve, collector.TagService, svc),
 			map[string]any{collector.FieldPageViews: views}, day.Add(9*time.Hour)))
