@@ -1,0 +1,315 @@
+package influx
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	http2 "github.com/influxdata/influxdb-client-go/v2/api/http"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// Reasons of entpipe_influx_write_errors_total. Only "rejected" drops
+// points; every other failure is retried until InfluxDB accepts the batch.
+const (
+	ReasonNetwork      = "network"      // connection refused, reset, DNS…
+	ReasonTimeout      = "timeout"      // no answer within the timeout
+	ReasonThrottled    = "throttled"    // 429
+	ReasonServer       = "server"       // 5xx
+	ReasonUnauthorized = "unauthorized" // 401, 403: token or permissions
+	ReasonNotFound     = "not_found"    // 404: database, bucket or org missing (run `entpipe influx setup`)
+	ReasonRejected     = "rejected"     // other 4xx: bad points, bisected and dropped
+	ReasonSpool        = "spool"        // the spool could not be written (disk full, permissions)
+)
+
+type metrics struct {
+	points, rejected, replays       *collector.Counter
+	errors                          map[string]*collector.Counter
+	spoolBytes, spoolOldest, spoolF *collector.Gauge
+}
+
+func newMetrics(st *collector.Stats) metrics {
+	m := metrics{
+		points:      st.Counter(collector.MetricInfluxPoints),
+		rejected:    st.Counter(collector.MetricInfluxRejected),
+		replays:     st.Counter(collector.MetricSpoolReplays),
+		errors:      map[string]*collector.Counter{},
+		spoolBytes:  st.Gauge(collector.MetricSpoolBytes),
+		spoolOldest: st.Gauge(collector.MetricSpoolOldest),
+		spoolF:      st.Gauge(collector.MetricSpoolFull),
+	}
+	for _, r := range []string{ReasonNetwork, ReasonTimeout, ReasonThrottled, ReasonServer,
+		ReasonUnauthorized, ReasonNotFound, ReasonRejected, ReasonSpool} {
+		m.errors[r] = st.Counter(collector.MetricInfluxErrors, "reason", r)
+	}
+	return m
+}
+
+// intake delivers the queued batches in order: straight to InfluxDB while
+// the spool is empty, else (or when InfluxDB fails) to the spool.
+func (s *Sink) intake() {
+	tick := time.NewTicker(s.cfg.FlushInterval)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			ch := s.changed
+			s.mu.Unlock()
+			select {
+			case <-ch:
+			case <-tick.C:
+				s.mu.Lock()
+				s.cutLocked()
+				s.mu.Unlock()
+			case <-s.ctx.Done():
+				return
+			}
+			continue
+		}
+		b := s.queue[0]
+		s.mu.Unlock()
+		if err := s.deliver(b.body); err != nil {
+			return // s.ctx ended: b stays in the queue, counted as lost by Close
+		}
+		s.mu.Lock()
+		s.queue = s.queue[1:]
+		s.durable = b.seq
+		s.notifyLocked()
+		s.mu.Unlock()
+	}
+}
+
+// deliver makes body durable. Only the intake appends to the spool, so an
+// empty spool stays empty while the direct write is in flight.
+func (s *Sink) deliver(body []byte) error {
+	if _, records, _ := s.spool.state(); records == 0 {
+		rest, err := s.send(s.ctx, body)
+		if err == nil {
+			return nil
+		}
+		if s.ctx.Err() != nil {
+			return s.ctx.Err()
+		}
+		s.logRetry("influxdb write failed, spooling", err, 0)
+		body = rest
+	}
+	return s.appendSpool(body)
+}
+
+// appendSpool waits for room (sources pause meanwhile) and retries I/O
+// errors with backoff: a batch is never dropped here.
+func (s *Sink) appendSpool(body []byte) error {
+	paused := false
+	defer func() {
+		if paused {
+			s.m.spoolF.Set(0)
+			s.log.Info("spool has room again, sources resume", "dir", s.spool.dir)
+		}
+	}()
+	for attempt := 0; ; {
+		if full, freed := s.spool.full(len(body)); full {
+			if !paused {
+				paused = true
+				s.m.spoolF.Set(1)
+				bytes, _, _ := s.spool.state()
+				s.log.Error("spool full, sources paused until influxdb accepts the backlog", "dir", s.spool.dir, "bytes", bytes, "max_bytes", s.cfg.SpoolMaxSize)
+			}
+			select {
+			case <-freed:
+				continue
+			case <-s.ctx.Done():
+				return s.ctx.Err()
+			}
+		}
+		err := s.spool.append(body, time.Now())
+		if err == nil {
+			s.updateSpoolGauges()
+			return nil
+		}
+		s.m.errors[ReasonSpool].Inc()
+		s.setLastErr(err)
+		d := s.backoff(attempt, err)
+		attempt++
+		s.log.Error("cannot append to spool, retrying", "err", err, "retry_in", d)
+		if err := s.sleep(s.ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// replay drains the spool in order, retrying the head with backoff.
+func (s *Sink) replay() {
+	for {
+		body, ok, appended, err := s.spool.head()
+		switch {
+		case err != nil:
+			// Unreadable after an fsynced write: disk corruption. Retrying
+			// cannot help and would block every later batch.
+			s.log.Error("dropping unreadable spool record", "err", err)
+			s.m.errors[ReasonSpool].Inc()
+		case !ok:
+			select {
+			case <-appended:
+				continue
+			case <-s.ctx.Done():
+				return
+			}
+		default:
+			if !s.replayOne(body) {
+				return
+			}
+			s.m.replays.Inc()
+		}
+		if err := s.spool.ack(); err != nil {
+			s.log.Error("cannot remove drained spool segment", "err", err)
+		}
+		s.updateSpoolGauges()
+		s.notify()
+	}
+}
+
+// replayOne sends a spooled batch until InfluxDB takes it; false when
+// s.ctx ended first.
+func (s *Sink) replayOne(body []byte) bool {
+	for attempt := 0; ; attempt++ {
+		rest, err := s.send(s.ctx, body)
+		if err == nil {
+			if attempt > 0 {
+				s.log.Info("influxdb accepts writes again, replaying spool")
+			}
+			return true
+		}
+		if s.ctx.Err() != nil {
+			return false
+		}
+		body = rest
+		d := s.backoff(attempt, err)
+		s.logRetry("influxdb write failed, retrying spooled batch", err, d)
+		if s.sleep(s.ctx, d) != nil {
+			return false
+		}
+	}
+}
+
+// send writes body. On a retryable error it returns the suffix of body not
+// yet accepted. A rejected batch (4xx other than 429) is bisected so that
+// only the offending points are dropped, counted and logged.
+func (s *Sink) send(ctx context.Context, body []byte) (rest []byte, err error) {
+	wctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	err = s.api.WriteRecord(wctx, string(body))
+	cancel()
+	if err == nil {
+		s.m.points.Add(float64(countLines(body)))
+		return nil, nil
+	}
+	reason := classify(err)
+	s.m.errors[reason].Inc()
+	if reason != ReasonRejected {
+		s.setLastErr(err)
+		return body, err
+	}
+	first, second, serr := splitLines(body)
+	if serr != nil {
+		s.m.rejected.Inc()
+		if ok, suppressed := s.rejectLog.allow(); ok {
+			s.log.Warn("influxdb rejected a point, dropped", "line", string(body), "err", err, "suppressed", suppressed)
+		}
+		return nil, nil
+	}
+	if rest, err := s.send(ctx, first); err != nil {
+		return body[len(first)-len(rest):], err
+	}
+	return s.send(ctx, second)
+}
+
+// classify maps a write error to a reason of MetricInfluxErrors.
+func classify(err error) string {
+	var he *http2.Error
+	if errors.As(err, &he) && he.StatusCode != 0 {
+		switch c := he.StatusCode; {
+		case c == http.StatusTooManyRequests:
+			return ReasonThrottled
+		case c >= 500:
+			return ReasonServer
+		case c == http.StatusUnauthorized || c == http.StatusForbidden:
+			return ReasonUnauthorized
+		case c == http.StatusNotFound:
+			return ReasonNotFound
+		case c >= 400:
+			return ReasonRejected
+		default:
+			return ReasonServer // 1xx/3xx: not a valid write answer
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return ReasonTimeout
+	}
+	return ReasonNetwork
+}
+
+// backoff is the delay before retry number attempt+1: exponential from
+// RetryInterval, capped at MaxRetryInterval, with jitter in [d/2, d] so that
+// many entpipe instances do not retry in step; a Retry-After of the answer
+// wins when longer.
+func (s *Sink) backoff(attempt int, err error) time.Duration {
+	d := s.cfg.RetryInterval << min(attempt, 30)
+	if d <= 0 || d > s.cfg.MaxRetryInterval {
+		d = s.cfg.MaxRetryInterval
+	}
+	d = d/2 + rand.N(d/2+1)
+	var he *http2.Error
+	if errors.As(err, &he) && he.RetryAfter > 0 {
+		d = max(d, time.Duration(he.RetryAfter)*time.Second)
+	}
+	return d
+}
+
+// logRetry logs a failed delivery, at error level when it needs an
+// operator (token, missing database), rate-limited.
+func (s *Sink) logRetry(msg string, err error, retryIn time.Duration) {
+	ok, suppressed := s.retryLog.allow()
+	if !ok {
+		return
+	}
+	level := slog.LevelWarn
+	if r := classify(err); r == ReasonUnauthorized || r == ReasonNotFound {
+		level = slog.LevelError
+	}
+	s.log.Log(context.Background(), level, msg, "err", err, "retry_in", retryIn, "suppressed", suppressed)
+}
+
+func (s *Sink) updateSpoolGauges() {
+	bytes, _, oldest := s.spool.state()
+	s.m.spoolBytes.Set(float64(bytes))
+	if oldest.IsZero() {
+		s.m.spoolOldest.Set(0)
+	} else {
+		s.m.spoolOldest.Set(float64(oldest.UnixNano()) / 1e9)
+	}
+}
+
+// rateLimit lets one log message through per period and counts the others.
+type rateLimit struct {
+	every time.Duration
+
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (r *rateLimit) allow() (ok bool, suppressed int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if !r.last.IsZero() && now.Sub(r.last) < r.every {
+		r.suppressed++
+		return false, 0
+	}
+	r.last, suppressed, r.suppressed = now, r.suppressed, 0
+	return true, suppressed
+}
