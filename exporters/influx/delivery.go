@@ -95,7 +95,11 @@ func (s *Sink) deliver(body []byte) error {
 		if s.ctx.Err() != nil {
 			return s.ctx.Err()
 		}
-		s.logRetry("influxdb write failed, spooling", err, 0)
+		d := s.backoff(0, err)
+		s.logRetry("influxdb write failed, spooling", err, d)
+		s.mu.Lock()
+		s.hold = d // the replayer waits before its first try
+		s.mu.Unlock()
 		body = rest
 	}
 	return s.appendSpool(body)
@@ -174,9 +178,21 @@ func (s *Sink) replay() {
 }
 
 // replayOne sends a spooled batch until InfluxDB takes it; false when
-// s.ctx ended first.
+// s.ctx ended first. The first try waits out the backoff the intake chose
+// when its direct write failed (a Retry-After included).
 func (s *Sink) replayOne(body []byte) bool {
-	for attempt := 0; ; attempt++ {
+	s.mu.Lock()
+	d := s.hold
+	s.hold = 0
+	s.mu.Unlock()
+	attempt := 0
+	if d > 0 {
+		attempt = 1
+	}
+	for ; ; attempt++ {
+		if d > 0 && s.sleep(s.ctx, d) != nil {
+			return false
+		}
 		rest, err := s.send(s.ctx, body)
 		if err == nil {
 			if attempt > 0 {
@@ -188,11 +204,8 @@ func (s *Sink) replayOne(body []byte) bool {
 			return false
 		}
 		body = rest
-		d := s.backoff(attempt, err)
+		d = s.backoff(attempt, err)
 		s.logRetry("influxdb write failed, retrying spooled batch", err, d)
-		if s.sleep(s.ctx, d) != nil {
-			return false
-		}
 	}
 }
 

@@ -66,7 +66,8 @@ type Sink struct {
 	durable uint64  // every batch up to this seq is durable
 	changed chan struct{}
 	closed  bool
-	lastErr error // last failure to deliver, for Flush and Close errors
+	lastErr error         // last failure to deliver, for Flush and Close errors
+	hold    time.Duration // backoff after a failed direct write, for the replayer
 }
 
 type batch struct {
