@@ -1,11 +1,14 @@
 package influx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
+	"strconv"
 	"sync"
 	"time"
 
@@ -227,10 +230,13 @@ func (s *Sink) send(ctx context.Context, body []byte) (rest []byte, err error) {
 		return body, err
 	}
 	first, second, serr := splitLines(body)
-	if serr != nil {
-		s.m.rejected.Inc()
+	if n := countLines(body); serr != nil || droppedAll(err, n) {
+		// One line, or InfluxDB 1.x says it dropped every point (all
+		// beyond the retention policy, say): nothing to save by bisecting.
+		s.m.rejected.Add(float64(n))
 		if ok, suppressed := s.rejectLog.allow(); ok {
-			s.log.Warn("influxdb rejected a point, dropped", "line", string(body), "err", err, "suppressed", suppressed)
+			line, _, _ := bytes.Cut(body, []byte{'\n'})
+			s.log.Warn("influxdb rejected points, dropped", "points", n, "line", string(line), "err", err, "suppressed", suppressed)
 		}
 		return nil, nil
 	}
@@ -238,6 +244,15 @@ func (s *Sink) send(ctx context.Context, body []byte) (rest []byte, err error) {
 		return body[len(first)-len(rest):], err
 	}
 	return s.send(ctx, second)
+}
+
+var droppedRe = regexp.MustCompile(`partial write: .*dropped=(\d+)`)
+
+// droppedAll reports whether err is InfluxDB 1.x's partial write error
+// saying all n points were dropped.
+func droppedAll(err error, n int) bool {
+	m := droppedRe.FindStringSubmatch(err.Error())
+	return m != nil && m[1] == strconv.Itoa(n)
 }
 
 // classify maps a write error to a reason of MetricInfluxErrors.

@@ -243,7 +243,7 @@ func TestIntegrationRejection(t *testing.T) {
 	if got := h.value(collector.MetricInfluxErrors, "reason", influx.ReasonRejected); got == 0 {
 		t.Errorf("write errors{reason=rejected} = 0")
 	}
-	if log := h.log.String(); !strings.Contains(log, "influxdb rejected a point") || !strings.Contains(log, "visits=1.5") {
+	if log := h.log.String(); !strings.Contains(log, "influxdb rejected points") || !strings.Contains(log, "visits=1.5") {
 		t.Errorf("the offending line is not quoted in the log:\n%s", log)
 	}
 }
