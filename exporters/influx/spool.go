@@ -260,7 +260,12 @@ func (s *spool) ack() error {
 		s.w = nil
 	}
 	r.seg.f.Close()
-	return removeFile(r.seg.path)
+	if err := removeFile(r.seg.path); err != nil {
+		return err
+	}
+	// Durable removal: after a power loss the replayed batches must not
+	// come back behind newer direct writes.
+	return syncDir(s.dir)
 }
 
 // state returns the pending bytes, records and the append time of the oldest.
