@@ -19,6 +19,7 @@ import (
 // fakeInflux answers writes with the scripted statuses, then 204, and keeps
 // the bodies it accepted. influxd cannot be made to answer 429 or 503.
 type fakeInflux struct {
+	gate     chan struct{} // when set, writes wait until it is closed
 	mu       sync.Mutex
 	script   []int
 	header   http.Header
@@ -27,6 +28,13 @@ type fakeInflux struct {
 
 func (f *fakeInflux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.script) > 0 {
@@ -134,4 +142,35 @@ func lineOf(t *testing.T, p collector.Point) string {
 	t.Helper()
 	_, line := collectortest.Line(p)
 	return line
+}
+
+// TestFlushWaitsUntilDurable holds InfluxDB's answer: Flush must not
+// return before the batch is accepted (a source would checkpoint points
+// that a crash then loses), and returns once it is.
+func TestFlushWaitsUntilDurable(t *testing.T) {
+	fake := &fakeInflux{gate: make(chan struct{})}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	h := newHarness(t, testConfig(srv.URL, "db/rp"), t.TempDir())
+	pts := traffic{minutes: 1, start: time.Date(2020, 3, 30, 8, 0, 0, 0, time.UTC)}.round(0)
+	if err := h.sink.Write(context.Background(), pts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err := h.sink.Flush(ctx)
+	cancel()
+	if err == nil {
+		t.Fatal("Flush returned while InfluxDB had not answered")
+	}
+	close(fake.gate)
+	if err := h.sink.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	accepted := strings.Join(fake.accepted, "\n")
+	fake.mu.Unlock()
+	if want := len(pts); strings.Count(accepted, "\n")+1 != want || len(h.spoolFiles(t)) != 0 {
+		t.Fatalf("after Flush: accepted %q, spool %v; want %d points accepted", accepted, h.spoolFiles(t), want)
+	}
+	h.close(t, time.Second)
 }
