@@ -3,37 +3,19 @@ package influx
 import (
 	"bytes"
 	"context"
-	"errors"
-	"log/slog"
-	"math/rand/v2"
-	"net/http"
-	"regexp"
-	"strconv"
-	"sync"
 	"time"
-
-	http2 "github.com/influxdata/influxdb-client-go/v2/api/http"
 
 	"github.com/entpipe/entpipe/collector"
 )
 
-// Reasons of entpipe_influx_write_errors_total. Only "rejected" drops
-// points; every other failure is retried until InfluxDB accepts the batch.
-const (
-	ReasonNetwork      = "network"      // connection refused, reset, DNS…
-	ReasonTimeout      = "timeout"      // no answer within the timeout
-	ReasonThrottled    = "throttled"    // 429
-	ReasonServer       = "server"       // 5xx
-	ReasonUnauthorized = "unauthorized" // 401, 403: token or permissions
-	ReasonNotFound     = "not_found"    // 404: database, bucket or org missing (run `entpipe influx setup`)
-	ReasonRejected     = "rejected"     // other 4xx: bad points, bisected and dropped
-	ReasonSpool        = "spool"        // the spool could not be written (disk full, permissions)
-)
+// This file moves batches: the intake (direct write or spool), the
+// replayer (spool to InfluxDB, in order) and the bisecting send.
 
+// metrics are the sink's handles on the schema.go self-metrics.
 type metrics struct {
-	points, rejected, replays       *collector.Counter
-	errors                          map[string]*collector.Counter
-	spoolBytes, spoolOldest, spoolF *collector.Gauge
+	points, rejected, replays          *collector.Counter
+	errors                             map[string]*collector.Counter
+	spoolBytes, spoolOldest, spoolFull *collector.Gauge
 }
 
 func newMetrics(st *collector.Stats) metrics {
@@ -44,7 +26,7 @@ func newMetrics(st *collector.Stats) metrics {
 		errors:      map[string]*collector.Counter{},
 		spoolBytes:  st.Gauge(collector.MetricSpoolBytes),
 		spoolOldest: st.Gauge(collector.MetricSpoolOldest),
-		spoolF:      st.Gauge(collector.MetricSpoolFull),
+		spoolFull:   st.Gauge(collector.MetricSpoolFull),
 	}
 	for _, r := range []string{ReasonNetwork, ReasonTimeout, ReasonThrottled, ReasonServer,
 		ReasonUnauthorized, ReasonNotFound, ReasonRejected, ReasonSpool} {
@@ -114,7 +96,7 @@ func (s *Sink) appendSpool(body []byte) error {
 	paused := false
 	defer func() {
 		if paused {
-			s.m.spoolF.Set(0)
+			s.m.spoolFull.Set(0)
 			s.log.Info("spool has room again, sources resume", "dir", s.spool.dir)
 		}
 	}()
@@ -122,7 +104,7 @@ func (s *Sink) appendSpool(body []byte) error {
 		if full, freed := s.spool.full(len(body)); full {
 			if !paused {
 				paused = true
-				s.m.spoolF.Set(1)
+				s.m.spoolFull.Set(1)
 				bytes, _, _ := s.spool.state()
 				s.log.Error("spool full, sources paused until influxdb accepts the backlog", "dir", s.spool.dir, "bytes", bytes, "max_bytes", s.cfg.SpoolMaxSize)
 			}
@@ -246,71 +228,6 @@ func (s *Sink) send(ctx context.Context, body []byte) (rest []byte, err error) {
 	return s.send(ctx, second)
 }
 
-var droppedRe = regexp.MustCompile(`partial write: .*dropped=(\d+)`)
-
-// droppedAll reports whether err is InfluxDB 1.x's partial write error
-// saying all n points were dropped.
-func droppedAll(err error, n int) bool {
-	m := droppedRe.FindStringSubmatch(err.Error())
-	return m != nil && m[1] == strconv.Itoa(n)
-}
-
-// classify maps a write error to a reason of MetricInfluxErrors.
-func classify(err error) string {
-	var he *http2.Error
-	if errors.As(err, &he) && he.StatusCode != 0 {
-		switch c := he.StatusCode; {
-		case c == http.StatusTooManyRequests:
-			return ReasonThrottled
-		case c >= 500:
-			return ReasonServer
-		case c == http.StatusUnauthorized || c == http.StatusForbidden:
-			return ReasonUnauthorized
-		case c == http.StatusNotFound:
-			return ReasonNotFound
-		case c >= 400:
-			return ReasonRejected
-		default:
-			return ReasonServer // 1xx/3xx: not a valid write answer
-		}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return ReasonTimeout
-	}
-	return ReasonNetwork
-}
-
-// backoff is the delay before retry number attempt+1: exponential from
-// RetryInterval, capped at MaxRetryInterval, with jitter in [d/2, d] so that
-// many entpipe instances do not retry in step; a Retry-After of the answer
-// wins when longer.
-func (s *Sink) backoff(attempt int, err error) time.Duration {
-	d := s.cfg.RetryInterval << min(attempt, 30)
-	if d <= 0 || d > s.cfg.MaxRetryInterval {
-		d = s.cfg.MaxRetryInterval
-	}
-	d = d/2 + rand.N(d/2+1)
-	var he *http2.Error
-	if errors.As(err, &he) && he.RetryAfter > 0 {
-		d = max(d, time.Duration(he.RetryAfter)*time.Second)
-	}
-	return d
-}
-
-// logRetry logs a failed delivery, at error level when it needs an
-// operator (token, missing database), rate-limited.
-func (s *Sink) logRetry(msg string, err error, retryIn time.Duration) {
-	ok, suppressed := s.retryLog.allow()
-	if !ok {
-		return
-	}
-	level := slog.LevelWarn
-	if r := classify(err); r == ReasonUnauthorized || r == ReasonNotFound {
-		level = slog.LevelError
-	}
-	s.log.Log(context.Background(), level, msg, "err", err, "retry_in", retryIn, "suppressed", suppressed)
-}
-
 func (s *Sink) updateSpoolGauges() {
 	bytes, _, oldest := s.spool.state()
 	s.m.spoolBytes.Set(float64(bytes))
@@ -319,25 +236,4 @@ func (s *Sink) updateSpoolGauges() {
 	} else {
 		s.m.spoolOldest.Set(float64(oldest.UnixNano()) / 1e9)
 	}
-}
-
-// rateLimit lets one log message through per period and counts the others.
-type rateLimit struct {
-	every time.Duration
-
-	mu         sync.Mutex
-	last       time.Time
-	suppressed int
-}
-
-func (r *rateLimit) allow() (ok bool, suppressed int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := time.Now()
-	if !r.last.IsZero() && now.Sub(r.last) < r.every {
-		r.suppressed++
-		return false, 0
-	}
-	r.last, suppressed, r.suppressed = now, r.suppressed, 0
-	return true, suppressed
 }

@@ -174,3 +174,41 @@ func TestFlushWaitsUntilDurable(t *testing.T) {
 	}
 	h.close(t, time.Second)
 }
+
+// TestCloseSpoolsWhatIsInMemory gives Close less time than InfluxDB takes
+// to answer: the batches still in memory go to the spool, and the next
+// Sink on the same directory delivers them.
+func TestCloseSpoolsWhatIsInMemory(t *testing.T) {
+	hung := &fakeInflux{gate: make(chan struct{})}
+	srv := httptest.NewServer(hung)
+	defer srv.Close()
+	defer close(hung.gate)
+	dir := t.TempDir()
+	cfg := testConfig(srv.URL, "db/rp")
+	cfg.BatchSize, cfg.Timeout = 10, time.Minute
+	h := newHarness(t, cfg, dir)
+	// 14 points: one batch in flight, the rest in memory.
+	pts := traffic{minutes: 2, start: time.Date(2020, 3, 30, 8, 0, 0, 0, time.UTC)}.round(0)
+	if err := h.sink.Write(context.Background(), pts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err := h.sink.Close(ctx)
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "2 batch(es)") || strings.Contains(err.Error(), "lost") {
+		t.Fatalf("close: %v; want both batches spooled", err)
+	}
+
+	fake := &fakeInflux{}
+	srv2 := httptest.NewServer(fake)
+	defer srv2.Close()
+	h2 := newHarness(t, testConfig(srv2.URL, "db/rp"), dir)
+	h2.close(t, 10*time.Second)
+	var want []string
+	for _, p := range pts {
+		want = append(want, lineOf(t, p))
+	}
+	if got := strings.Join(fake.accepted, "\n"); got != strings.Join(want, "\n") {
+		t.Fatalf("delivered by the next run:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}

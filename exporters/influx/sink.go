@@ -197,8 +197,8 @@ func (s *Sink) flush(ctx context.Context) error {
 
 // Close flushes, then waits until the spool is drained into InfluxDB
 // (retrying with backoff) or ctx ends, and stops the goroutines. When ctx
-// ends first, the spooled batches stay on disk for the next run and the
-// error says how many; points never made durable are counted in it too.
+// ends first, every batch not yet in InfluxDB (spooled or still in memory)
+// stays in the spool for the next run, and the error says how many.
 func (s *Sink) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
@@ -214,20 +214,39 @@ func (s *Sink) Close(ctx context.Context) error {
 	}
 	s.stop()
 	s.wg.Wait()
+	lost, spoolErr := 0, error(nil)
+	if err != nil {
+		lost, spoolErr = s.spoolLeftovers()
+	}
 	bytes, records, _ := s.spool.state()
 	s.spool.close()
 	s.client.Close()
 	if err == nil {
 		return nil
 	}
-	s.mu.Lock()
-	lost := s.bufN
-	for _, b := range s.queue {
-		lost += b.n
+	if lost > 0 {
+		err = fmt.Errorf("%w; %d point(s) could not be spooled and are lost: %v", err, lost, spoolErr)
 	}
+	return fmt.Errorf("influx close: %d batch(es) (%d bytes) stay in spool %s for the next run: %w",
+		records, bytes, s.spool.dir, err)
+}
+
+// spoolLeftovers appends the batches still in memory after the goroutines
+// stopped (InfluxDB too slow for Close's ctx) behind the spool, so that
+// the next run delivers them, ignoring the spool bound: a shutdown never
+// drops points. It returns the points it could not append.
+func (s *Sink) spoolLeftovers() (lost int, err error) {
+	s.mu.Lock()
+	s.cutLocked()
+	left := s.queue
+	s.queue = nil
 	s.mu.Unlock()
-	return fmt.Errorf("influx close: %d batch(es) (%d bytes) stay in spool %s for the next run, %d unflushed point(s) dropped: %w",
-		records, bytes, s.spool.dir, lost, err)
+	for _, b := range left {
+		if e := s.spool.append(b.body, time.Now()); e != nil {
+			lost, err = lost+b.n, e
+		}
+	}
+	return lost, err
 }
 
 // drain waits until the replayer has emptied the spool.
