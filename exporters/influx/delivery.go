@@ -59,7 +59,7 @@ func (s *Sink) intake() {
 		b := s.queue[0]
 		s.mu.Unlock()
 		if err := s.deliver(b.body); err != nil {
-			return // s.ctx ended: b stays in the queue, counted as lost by Close
+			return // s.ctx ended: b stays queued, and Close spools it
 		}
 		s.mu.Lock()
 		s.queue = s.queue[1:]

@@ -16,7 +16,8 @@ import (
 	"github.com/entpipe/entpipe/collector"
 )
 
-// Options are the process-level dependencies of a Sink.
+// Options are the process-level dependencies of a Sink. DataDir is
+// required; a nil Stats or Log gives private metrics and no logs.
 type Options struct {
 	DataDir string           // spool in DataDir/spool
 	Stats   *collector.Stats // entpipe_influx_* and entpipe_spool_* names from collector/schema.go
