@@ -96,9 +96,9 @@ func TestDependencyRuleViolations(t *testing.T) {
 	f("collector/entlog", module+"/collector/entlog/internal/x", false)
 	f("exporters/prom", module+"/exporters/influx", true)
 	f("exporters/influx", "github.com/influxdata/influxdb-client-go/v2", false)
+	f("exporters/influx_test", module+"/exporters/influx/influxtest", false)
+	f("exporters/influx_test", module+"/exporters/prom", true)
 	f("collector/infra", "github.com/grafana-tools/sdk", true)
 	f("dashboards", "github.com/grafana-tools/sdk", false)
 	f("exporters/influx", module+"/cmd/entpipe", true)
-	f("exporters/influx_test", module+"/exporters/influx/influxtest", false)
-	f("exporters/influx_test", module+"/exporters/prom", true)
 }
