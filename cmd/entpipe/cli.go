@@ -35,8 +35,8 @@ func commands() []command {
 		{"simulate", "generate the bulletin-2020 scenario's logs and exports", notYet("simulate", 9)},
 		{"dashboards", "export or provision the Grafana dashboards", notYet("dashboards", 6)},
 		{"report", "write the directors' HTML report from InfluxDB", notYet("report", 9)},
-		{"influx", "prepare InfluxDB: database or bucket, retention (influx setup)", runInflux},
 		{"check", "validate a configuration file and exit", runCheck},
+		{"influx", "prepare InfluxDB: database or bucket, retention (influx setup)", runInflux},
 		{"version", "print version information", runVersion},
 	}
 }
