@@ -36,6 +36,7 @@ func commands() []command {
 		{"dashboards", "export or provision the Grafana dashboards", runDashboards},
 		{"report", "write the directors' HTML report from InfluxDB", runReport},
 		{"check", "validate a configuration file and exit", runCheck},
+		{"influx", "prepare InfluxDB: database or bucket, retention (influx setup)", runInflux},
 		{"version", "print version information", runVersion},
 	}
 }

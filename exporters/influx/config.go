@@ -31,7 +31,20 @@ type Config struct {
 	Timeout       time.Duration `yaml:"timeout"`
 	// Retention is applied by `entpipe influx setup` (default 25 months).
 	Retention time.Duration `yaml:"retention"`
+	// GZip compresses write requests (less network, a little more CPU).
+	GZip bool `yaml:"gzip"`
+	// RetryInterval is the first delay after a failed write; each further
+	// failure doubles it, with jitter, up to MaxRetryInterval. A
+	// Retry-After header from InfluxDB overrides a shorter delay.
+	RetryInterval    time.Duration `yaml:"retry_interval"`
+	MaxRetryInterval time.Duration `yaml:"max_retry_interval"`
+	// SpoolMaxSize bounds the bytes waiting in the disk spool; when it is
+	// reached, sources pause until InfluxDB accepts the backlog.
+	SpoolMaxSize int64 `yaml:"spool_max_size"`
 }
+
+// MinSpoolSize is the smallest accepted spool_max_size.
+const MinSpoolSize = 64 << 10
 
 // ApplyDefaults fills unset optional values.
 func (c *Config) ApplyDefaults() {
@@ -53,6 +66,15 @@ func (c *Config) ApplyDefaults() {
 	if c.Retention == 0 {
 		c.Retention = 25 * 31 * 24 * time.Hour
 	}
+	if c.RetryInterval == 0 {
+		c.RetryInterval = time.Second
+	}
+	if c.MaxRetryInterval == 0 {
+		c.MaxRetryInterval = time.Minute
+	}
+	if c.SpoolMaxSize == 0 {
+		c.SpoolMaxSize = 1 << 30
+	}
 }
 
 // Validate records every problem of the section.
@@ -71,8 +93,17 @@ func (c *Config) Validate(p collector.Problems) {
 	if c.BatchSize < 1 {
 		p.At("batch_size").Addf("must be at least 1, got %d", c.BatchSize)
 	}
-	if c.FlushInterval < 0 || c.Timeout < 0 || c.Retention < 0 {
+	if c.FlushInterval < 0 || c.Timeout < 0 || c.Retention < 0 || c.RetryInterval < 0 || c.MaxRetryInterval < 0 {
 		p.Addf("durations must not be negative")
+	}
+	if c.Retention > 0 && c.Retention < time.Hour {
+		p.At("retention").Addf("InfluxDB needs at least 1h, got %s", c.Retention)
+	}
+	if c.MaxRetryInterval < c.RetryInterval {
+		p.At("max_retry_interval").Addf("must not be shorter than retry_interval (%s), got %s", c.RetryInterval, c.MaxRetryInterval)
+	}
+	if c.SpoolMaxSize < MinSpoolSize {
+		p.At("spool_max_size").Addf("must be at least %d bytes, got %d", MinSpoolSize, c.SpoolMaxSize)
 	}
 }
 

@@ -1,0 +1,239 @@
+package influx
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// This file moves batches: the intake (direct write or spool), the
+// replayer (spool to InfluxDB, in order) and the bisecting send.
+
+// metrics are the sink's handles on the schema.go self-metrics.
+type metrics struct {
+	points, rejected, replays          *collector.Counter
+	errors                             map[string]*collector.Counter
+	spoolBytes, spoolOldest, spoolFull *collector.Gauge
+}
+
+func newMetrics(st *collector.Stats) metrics {
+	m := metrics{
+		points:      st.Counter(collector.MetricInfluxPoints),
+		rejected:    st.Counter(collector.MetricInfluxRejected),
+		replays:     st.Counter(collector.MetricSpoolReplays),
+		errors:      map[string]*collector.Counter{},
+		spoolBytes:  st.Gauge(collector.MetricSpoolBytes),
+		spoolOldest: st.Gauge(collector.MetricSpoolOldest),
+		spoolFull:   st.Gauge(collector.MetricSpoolFull),
+	}
+	for _, r := range []string{ReasonNetwork, ReasonTimeout, ReasonThrottled, ReasonServer,
+		ReasonUnauthorized, ReasonNotFound, ReasonRejected, ReasonSpool} {
+		m.errors[r] = st.Counter(collector.MetricInfluxErrors, "reason", r)
+	}
+	return m
+}
+
+// intake delivers the queued batches in order: straight to InfluxDB while
+// the spool is empty, else (or when InfluxDB fails) to the spool.
+func (s *Sink) intake() {
+	tick := time.NewTicker(s.cfg.FlushInterval)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			ch := s.changed
+			s.mu.Unlock()
+			select {
+			case <-ch:
+			case <-tick.C:
+				s.mu.Lock()
+				s.cutLocked()
+				s.mu.Unlock()
+			case <-s.ctx.Done():
+				return
+			}
+			continue
+		}
+		b := s.queue[0]
+		s.mu.Unlock()
+		if err := s.deliver(b.body); err != nil {
+			return // s.ctx ended: b stays queued, and Close spools it
+		}
+		s.mu.Lock()
+		s.queue = s.queue[1:]
+		s.durable = b.seq
+		s.notifyLocked()
+		s.mu.Unlock()
+	}
+}
+
+// deliver makes body durable. Only the intake appends to the spool, so an
+// empty spool stays empty while the direct write is in flight.
+func (s *Sink) deliver(body []byte) error {
+	if _, records, _ := s.spool.state(); records == 0 {
+		rest, err := s.send(s.ctx, body)
+		if err == nil {
+			return nil
+		}
+		if s.ctx.Err() != nil {
+			return s.ctx.Err()
+		}
+		d := s.backoff(0, err)
+		s.logRetry("influxdb write failed, spooling", err, d)
+		s.mu.Lock()
+		s.hold = d // the replayer waits before its first try
+		s.mu.Unlock()
+		body = rest
+	}
+	return s.appendSpool(body)
+}
+
+// appendSpool waits for room (sources pause meanwhile) and retries I/O
+// errors with backoff: a batch is never dropped here.
+func (s *Sink) appendSpool(body []byte) error {
+	paused := false
+	defer func() {
+		if paused {
+			s.m.spoolFull.Set(0)
+			s.log.Info("spool has room again, sources resume", "dir", s.spool.dir)
+		}
+	}()
+	for attempt := 0; ; {
+		if full, freed := s.spool.full(len(body)); full {
+			if !paused {
+				paused = true
+				s.m.spoolFull.Set(1)
+				bytes, _, _ := s.spool.state()
+				s.log.Error("spool full, sources paused until influxdb accepts the backlog", "dir", s.spool.dir, "bytes", bytes, "max_bytes", s.cfg.SpoolMaxSize)
+			}
+			select {
+			case <-freed:
+				continue
+			case <-s.ctx.Done():
+				return s.ctx.Err()
+			}
+		}
+		err := s.spool.append(body, time.Now())
+		if err == nil {
+			s.updateSpoolGauges()
+			return nil
+		}
+		s.m.errors[ReasonSpool].Inc()
+		s.setLastErr(err)
+		d := s.backoff(attempt, err)
+		attempt++
+		s.log.Error("cannot append to spool, retrying", "err", err, "retry_in", d)
+		if err := s.sleep(s.ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// replay drains the spool in order, retrying the head with backoff.
+func (s *Sink) replay() {
+	for {
+		body, ok, appended, err := s.spool.head()
+		switch {
+		case err != nil:
+			// Unreadable after an fsynced write: disk corruption. Retrying
+			// cannot help and would block every later batch.
+			s.log.Error("dropping unreadable spool record", "err", err)
+			s.m.errors[ReasonSpool].Inc()
+		case !ok:
+			select {
+			case <-appended:
+				continue
+			case <-s.ctx.Done():
+				return
+			}
+		default:
+			if !s.replayOne(body) {
+				return
+			}
+			s.m.replays.Inc()
+		}
+		if err := s.spool.ack(); err != nil {
+			s.log.Error("cannot remove drained spool segment", "err", err)
+		}
+		s.updateSpoolGauges()
+		s.notify()
+	}
+}
+
+// replayOne sends a spooled batch until InfluxDB takes it; false when
+// s.ctx ended first. The first try waits out the backoff the intake chose
+// when its direct write failed (a Retry-After included).
+func (s *Sink) replayOne(body []byte) bool {
+	s.mu.Lock()
+	d := s.hold
+	s.hold = 0
+	s.mu.Unlock()
+	attempt := 0
+	if d > 0 {
+		attempt = 1
+	}
+	for ; ; attempt++ {
+		if d > 0 && s.sleep(s.ctx, d) != nil {
+			return false
+		}
+		rest, err := s.send(s.ctx, body)
+		if err == nil {
+			if attempt > 0 {
+				s.log.Info("influxdb accepts writes again, replaying spool")
+			}
+			return true
+		}
+		if s.ctx.Err() != nil {
+			return false
+		}
+		body = rest
+		d = s.backoff(attempt, err)
+		s.logRetry("influxdb write failed, retrying spooled batch", err, d)
+	}
+}
+
+// send writes body. On a retryable error it returns the suffix of body not
+// yet accepted. A rejected batch (4xx other than 429) is bisected so that
+// only the offending points are dropped, counted and logged.
+func (s *Sink) send(ctx context.Context, body []byte) (rest []byte, err error) {
+	wctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	err = s.api.WriteRecord(wctx, string(body))
+	cancel()
+	if err == nil {
+		s.m.points.Add(float64(countLines(body)))
+		return nil, nil
+	}
+	reason := classify(err)
+	s.m.errors[reason].Inc()
+	if reason != ReasonRejected {
+		s.setLastErr(err)
+		return body, err
+	}
+	first, second, serr := splitLines(body)
+	if n := countLines(body); serr != nil || droppedAll(err, n) {
+		// One line, or InfluxDB 1.x says it dropped every point (all
+		// beyond the retention policy, say): nothing to save by bisecting.
+		s.m.rejected.Add(float64(n))
+		if ok, suppressed := s.rejectLog.allow(); ok {
+			line, _, _ := bytes.Cut(body, []byte{'\n'})
+			s.log.Warn("influxdb rejected points, dropped", "points", n, "line", string(line), "err", err, "suppressed", suppressed)
+		}
+		return nil, nil
+	}
+	if rest, err := s.send(ctx, first); err != nil {
+		return body[len(first)-len(rest):], err
+	}
+	return s.send(ctx, second)
+}
+
+func (s *Sink) updateSpoolGauges() {
+	bytes, _, oldest := s.spool.state()
+	s.m.spoolBytes.Set(float64(bytes))
+	if oldest.IsZero() {
+		s.m.spoolOldest.Set(0)
+	} else {
+		s.m.spoolOldest.Set(float64(oldest.UnixNano()) / 1e9)
+	}
+}

@@ -1,0 +1,214 @@
+package influx_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+	"github.com/entpipe/entpipe/collector/collectortest"
+	"github.com/entpipe/entpipe/exporters/influx"
+)
+
+// fakeInflux answers writes with the scripted statuses, then 204, and keeps
+// the bodies it accepted. influxd cannot be made to answer 429 or 503.
+type fakeInflux struct {
+	gate     chan struct{} // when set, writes wait until it is closed
+	mu       sync.Mutex
+	script   []int
+	header   http.Header
+	accepted []string
+}
+
+func (f *fakeInflux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.script) > 0 {
+		code := f.script[0]
+		f.script = f.script[1:]
+		for k, v := range f.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(code)
+		return
+	}
+	f.accepted = append(f.accepted, string(body))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// TestRetries checks the answers InfluxDB gives under load or
+// misconfiguration: each is retried with the expected delays (exponential
+// with jitter, capped, Retry-After honoured) and no point is dropped.
+func TestRetries(t *testing.T) {
+	const first, maxDelay = 100 * time.Millisecond, 1600 * time.Millisecond
+	// backoff bounds of retry k: jitter keeps it in [d/2, d].
+	exp := func(k int) (time.Duration, time.Duration) {
+		d := min(first<<k, maxDelay)
+		return d / 2, d
+	}
+	for _, tc := range []struct {
+		name    string
+		script  []int
+		header  http.Header
+		reason  string
+		atLeast time.Duration // Retry-After: every delay is at least this
+	}{
+		{"503 backs off exponentially", []int{503, 503, 503, 503, 503, 503, 503}, nil, influx.ReasonServer, 0},
+		{"429 honours Retry-After", []int{429, 429}, http.Header{"Retry-After": {"7"}}, influx.ReasonThrottled, 7 * time.Second},
+		{"500 then recovers", []int{500}, nil, influx.ReasonServer, 0},
+		{"404 missing database is retried, not dropped", []int{404, 404}, nil, influx.ReasonNotFound, 0},
+		{"401 bad token is retried, not dropped", []int{401}, nil, influx.ReasonUnauthorized, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeInflux{script: append([]int(nil), tc.script...), header: tc.header}
+			srv := httptest.NewServer(fake)
+			defer srv.Close()
+			var mu sync.Mutex
+			var delays []time.Duration
+			sleep := func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				delays = append(delays, d)
+				mu.Unlock()
+				return ctx.Err()
+			}
+			cfg := testConfig(srv.URL, "db/rp")
+			cfg.RetryInterval, cfg.MaxRetryInterval = first, maxDelay
+			stats := collector.NewStats()
+			sink, err := influx.NewWithSleep(cfg, influx.Options{DataDir: t.TempDir(), Stats: stats, Log: slog.New(slog.DiscardHandler)}, sleep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pts := traffic{minutes: 3, start: time.Date(2020, 3, 30, 8, 0, 0, 0, time.UTC)}.round(1)
+			if err := sink.Write(context.Background(), pts); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := sink.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, p := range pts {
+				want = append(want, lineOf(t, p))
+			}
+			if got := strings.Join(fake.accepted, "\n"); got != strings.Join(want, "\n") {
+				t.Fatalf("accepted:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+			}
+			if len(delays) != len(tc.script) {
+				t.Fatalf("delays %v, want one per failed try (%d)", delays, len(tc.script))
+			}
+			for k, d := range delays {
+				lo, hi := exp(k)
+				lo, hi = max(lo, tc.atLeast), max(hi, tc.atLeast)
+				if d < lo || d > hi {
+					t.Errorf("delay %d = %s, want within [%s, %s]", k, d, lo, hi)
+				}
+			}
+			var errs float64
+			for _, s := range stats.Snapshot() {
+				if s.Name == collector.MetricInfluxErrors {
+					errs += s.Value
+					if s.Labels[1] == tc.reason && s.Value != float64(len(tc.script)) {
+						t.Errorf("errors{reason=%s} = %v, want %d", tc.reason, s.Value, len(tc.script))
+					}
+				}
+				if s.Name == collector.MetricInfluxRejected && s.Value != 0 {
+					t.Errorf("rejected = %v, want 0", s.Value)
+				}
+			}
+			if errs != float64(len(tc.script)) {
+				t.Errorf("write errors total %v, want %d", errs, len(tc.script))
+			}
+		})
+	}
+}
+
+// lineOf renders p as the sink must send it.
+func lineOf(t *testing.T, p collector.Point) string {
+	t.Helper()
+	_, line := collectortest.Line(p)
+	return line
+}
+
+// TestFlushWaitsUntilDurable holds InfluxDB's answer: Flush must not
+// return before the batch is accepted (a source would checkpoint points
+// that a crash then loses), and returns once it is.
+func TestFlushWaitsUntilDurable(t *testing.T) {
+	fake := &fakeInflux{gate: make(chan struct{})}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	h := newHarness(t, testConfig(srv.URL, "db/rp"), t.TempDir())
+	pts := traffic{minutes: 1, start: time.Date(2020, 3, 30, 8, 0, 0, 0, time.UTC)}.round(0)
+	if err := h.sink.Write(context.Background(), pts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err := h.sink.Flush(ctx)
+	cancel()
+	if err == nil {
+		t.Fatal("Flush returned while InfluxDB had not answered")
+	}
+	close(fake.gate)
+	if err := h.sink.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	accepted := strings.Join(fake.accepted, "\n")
+	fake.mu.Unlock()
+	if want := len(pts); strings.Count(accepted, "\n")+1 != want || len(h.spoolFiles(t)) != 0 {
+		t.Fatalf("after Flush: accepted %q, spool %v; want %d points accepted", accepted, h.spoolFiles(t), want)
+	}
+	h.close(t, time.Second)
+}
+
+// TestCloseSpoolsWhatIsInMemory gives Close less time than InfluxDB takes
+// to answer: the batches still in memory go to the spool, and the next
+// Sink on the same directory delivers them.
+func TestCloseSpoolsWhatIsInMemory(t *testing.T) {
+	hung := &fakeInflux{gate: make(chan struct{})}
+	srv := httptest.NewServer(hung)
+	defer srv.Close()
+	defer close(hung.gate)
+	dir := t.TempDir()
+	cfg := testConfig(srv.URL, "db/rp")
+	cfg.BatchSize, cfg.Timeout = 10, time.Minute
+	h := newHarness(t, cfg, dir)
+	// 14 points: one batch in flight, the rest in memory.
+	pts := traffic{minutes: 2, start: time.Date(2020, 3, 30, 8, 0, 0, 0, time.UTC)}.round(0)
+	if err := h.sink.Write(context.Background(), pts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err := h.sink.Close(ctx)
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "2 batch(es)") || strings.Contains(err.Error(), "lost") {
+		t.Fatalf("close: %v; want both batches spooled", err)
+	}
+
+	fake := &fakeInflux{}
+	srv2 := httptest.NewServer(fake)
+	defer srv2.Close()
+	h2 := newHarness(t, testConfig(srv2.URL, "db/rp"), dir)
+	h2.close(t, 10*time.Second)
+	var want []string
+	for _, p := range pts {
+		want = append(want, lineOf(t, p))
+	}
+	if got := strings.Join(fake.accepted, "\n"); got != strings.Join(want, "\n") {
+		t.Fatalf("delivered by the next run:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,319 @@
+package influx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"sync"
+	"time"
+
+	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
+	"github.com/influxdata/influxdb-client-go/v2/api"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// Options are the process-level dependencies of a Sink. DataDir is
+// required; a nil Stats or Log gives private metrics and no logs.
+type Options struct {
+	DataDir string           // spool in DataDir/spool
+	Stats   *collector.Stats // entpipe_influx_* and entpipe_spool_* names from collector/schema.go
+	Log     *slog.Logger
+}
+
+// maxQueued is the number of cut batches that may wait in memory for the
+// intake goroutine; Write blocks beyond it, which is how a full spool or a
+// slow InfluxDB pauses the sources.
+const maxQueued = 2
+
+// ErrClosed is returned by Write and Flush after Close.
+var ErrClosed = errors.New("influx: sink closed")
+
+// Sink is the collector.Sink that stores points in InfluxDB. Write encodes
+// points to line protocol at once (it keeps no reference to them) and cuts
+// batches of BatchSize points, or every FlushInterval. One intake goroutine
+// takes batches in order and writes each to InfluxDB, or, when InfluxDB
+// fails or the spool already holds older batches, appends it to the disk
+// spool; a replayer goroutine drains the spool in order with backoff. A
+// batch is durable once accepted or fsynced to the spool, which is what
+// Flush waits for. Bucket totals are upserts, so the only rule that keeps
+// InfluxDB right is order: no batch ever overtakes a spooled one.
+//
+// All methods are safe for concurrent use. Close must be called to release
+// the goroutines and files.
+type Sink struct {
+	cfg    Config
+	log    *slog.Logger
+	m      metrics
+	client influxdb2.Client
+	api    api.WriteAPIBlocking
+	spool  *spool
+	sleep  func(context.Context, time.Duration) error
+
+	ctx  context.Context // ends the goroutines
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+
+	rejectLog, retryLog rateLimit
+
+	mu      sync.Mutex
+	buf     []byte // line protocol of the batch being filled
+	bufN    int
+	queue   []batch // cut, not yet durable, oldest first
+	seq     uint64  // of the last cut batch
+	durable uint64  // every batch up to this seq is durable
+	changed chan struct{}
+	closed  bool
+	lastErr error         // last failure to deliver, for Flush and Close errors
+	hold    time.Duration // backoff after a failed direct write, for the replayer
+}
+
+type batch struct {
+	body []byte
+	n    int
+	seq  uint64
+}
+
+// New checks cfg (applying defaults), opens the spool in
+// opts.DataDir/spool and starts the background goroutines. Batches left in
+// the spool by a previous run are replayed before any new one.
+func New(cfg Config, opts Options) (*Sink, error) {
+	return newSink(cfg, opts, sleepCtx)
+}
+
+func newSink(cfg Config, opts Options, sleep func(context.Context, time.Duration) error) (*Sink, error) {
+	cfg.ApplyDefaults()
+	p := collector.NewProblems()
+	cfg.Validate(p)
+	if opts.DataDir == "" {
+		p.Addf("data directory for the spool is not set")
+	}
+	if err := p.Err(); err != nil {
+		return nil, fmt.Errorf("influx: invalid configuration:\n%w", err)
+	}
+	token, err := cfg.Token()
+	if err != nil {
+		return nil, fmt.Errorf("influx: token: %w", err)
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	stats := opts.Stats
+	if stats == nil {
+		stats = collector.NewStats()
+	}
+	sp, err := openSpool(filepath.Join(opts.DataDir, "spool"), cfg.SpoolMaxSize, log)
+	if err != nil {
+		return nil, fmt.Errorf("influx: %w", err)
+	}
+	clientOpts := influxdb2.DefaultOptions().
+		SetUseGZip(cfg.GZip).
+		SetHTTPRequestTimeout(uint(math.Ceil(cfg.Timeout.Seconds())))
+	client := influxdb2.NewClientWithOptions(cfg.URL, token, clientOpts)
+	s := &Sink{
+		cfg: cfg, log: log, m: newMetrics(stats), client: client,
+		api: client.WriteAPIBlocking(cfg.Org, cfg.Bucket), spool: sp, sleep: sleep,
+		rejectLog: rateLimit{every: 10 * time.Second}, retryLog: rateLimit{every: 30 * time.Second},
+		changed: make(chan struct{}),
+	}
+	s.ctx, s.stop = context.WithCancel(context.Background())
+	if bytes, records, _ := sp.state(); records > 0 {
+		log.Info("replaying spool left by a previous run", "dir", sp.dir, "batches", records, "bytes", bytes)
+	}
+	s.updateSpoolGauges()
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.intake() }()
+	go func() { defer s.wg.Done(); s.replay() }()
+	return s, nil
+}
+
+// Write encodes points into the current batch. It blocks while maxQueued
+// batches wait for the intake (InfluxDB slow and spool full), until ctx
+// ends. A point that cannot be encoded is counted as rejected and reported
+// in the returned error; the other points are kept.
+func (s *Sink) Write(ctx context.Context, points []collector.Point) error {
+	var bad []error
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range points {
+		if s.bufN == 0 {
+			if err := s.waitLocked(ctx, func() bool { return len(s.queue) < maxQueued }); err != nil {
+				return fmt.Errorf("influx write: %w", err)
+			}
+		}
+		if s.closed {
+			return ErrClosed
+		}
+		before := len(s.buf)
+		if s.bufN > 0 {
+			s.buf = append(s.buf, '\n')
+		}
+		var err error
+		if s.buf, err = appendLine(s.buf, p); err != nil {
+			s.buf = s.buf[:before]
+			s.m.rejected.Inc()
+			bad = append(bad, err)
+			continue
+		}
+		s.bufN++
+		if s.bufN >= s.cfg.BatchSize {
+			s.cutLocked()
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("influx write: %d point(s) dropped: %w", len(bad), errors.Join(bad...))
+	}
+	return nil
+}
+
+// Flush cuts the current batch and returns once every point written before
+// the call is durable (in InfluxDB or fsynced to the spool), or ctx ends.
+func (s *Sink) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return s.flush(ctx)
+}
+
+func (s *Sink) flush(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutLocked()
+	target := s.seq
+	if err := s.waitLocked(ctx, func() bool { return s.durable >= target }); err != nil {
+		if s.lastErr != nil {
+			return fmt.Errorf("influx flush: %w (last delivery error: %v)", err, s.lastErr)
+		}
+		return fmt.Errorf("influx flush: %w", err)
+	}
+	return nil
+}
+
+// Close flushes, then waits until the spool is drained into InfluxDB
+// (retrying with backoff) or ctx ends, and stops the goroutines. When ctx
+// ends first, every batch not yet in InfluxDB (spooled or still in memory)
+// stays in the spool for the next run, and the error says how many.
+func (s *Sink) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.closed = true
+	s.notifyLocked() // wake blocked writers: they return ErrClosed
+	s.mu.Unlock()
+	err := s.flush(ctx)
+	if err == nil {
+		err = s.drain(ctx)
+	}
+	s.stop()
+	s.wg.Wait()
+	lost, spoolErr := 0, error(nil)
+	if err != nil {
+		lost, spoolErr = s.spoolLeftovers()
+	}
+	bytes, records, _ := s.spool.state()
+	s.spool.close()
+	s.client.Close()
+	if err == nil {
+		return nil
+	}
+	if lost > 0 {
+		err = fmt.Errorf("%w; %d point(s) could not be spooled and are lost: %v", err, lost, spoolErr)
+	}
+	return fmt.Errorf("influx close: %d batch(es) (%d bytes) stay in spool %s for the next run: %w",
+		records, bytes, s.spool.dir, err)
+}
+
+// spoolLeftovers appends the batches still in memory after the goroutines
+// stopped (InfluxDB too slow for Close's ctx) behind the spool, so that
+// the next run delivers them, ignoring the spool bound: a shutdown never
+// drops points. It returns the points it could not append.
+func (s *Sink) spoolLeftovers() (lost int, err error) {
+	s.mu.Lock()
+	s.cutLocked()
+	left := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	for _, b := range left {
+		if e := s.spool.append(b.body, time.Now()); e != nil {
+			lost, err = lost+b.n, e
+		}
+	}
+	return lost, err
+}
+
+// drain waits until the replayer has emptied the spool.
+func (s *Sink) drain(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.waitLocked(ctx, func() bool { _, records, _ := s.spool.state(); return records == 0 })
+	if err != nil && s.lastErr != nil {
+		return fmt.Errorf("drain spool: %w (last delivery error: %v)", err, s.lastErr)
+	}
+	return err
+}
+
+// cutLocked moves the current batch to the intake queue.
+func (s *Sink) cutLocked() {
+	if s.bufN == 0 {
+		return
+	}
+	s.seq++
+	s.queue = append(s.queue, batch{body: s.buf, n: s.bufN, seq: s.seq})
+	s.buf = make([]byte, 0, len(s.buf)+len(s.buf)/8)
+	s.bufN = 0
+	s.notifyLocked()
+}
+
+// waitLocked waits, releasing s.mu, until cond holds or ctx ends.
+func (s *Sink) waitLocked(ctx context.Context, cond func() bool) error {
+	for !cond() {
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			s.mu.Lock()
+			return ctx.Err()
+		}
+		s.mu.Lock()
+	}
+	return nil
+}
+
+// notifyLocked wakes every waiter to re-check its condition.
+func (s *Sink) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Sink) notify() {
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+func (s *Sink) setLastErr(err error) {
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

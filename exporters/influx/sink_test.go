@@ -1,0 +1,297 @@
+package influx_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+	"github.com/entpipe/entpipe/exporters/influx"
+	"github.com/entpipe/entpipe/exporters/influx/influxtest"
+)
+
+// floatField says which schema fields are float64 (ratios, seconds, hours);
+// every other field is an int64 count.
+func floatField(name string) bool {
+	for _, s := range []string{"utilization", "per_core", "per_second", "seconds", "hours"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestIntegrationRoundTrip writes one point of every measurement of the
+// schema, with every field and tag, and reads it back through InfluxQL:
+// identical, integers beyond 2^53 exact, floats to the last bit.
+func TestIntegrationRoundTrip(t *testing.T) {
+	s := influxtest.Start(t)
+	h := newHarness(t, testConfig(s.URL, s.Bucket), t.TempDir())
+	at := time.Date(2020, 3, 30, 6, 0, 0, 0, time.UTC)
+	var pts []collector.Point
+	for i, m := range collector.Schema() {
+		p := collector.Point{Measurement: m.Name, Tags: map[string]string{}, Fields: map[string]any{}, Time: at.Add(time.Duration(i) * time.Minute)}
+		for j, tag := range m.Tags {
+			p.Tags[tag] = fmt.Sprintf("v%d-%d", i, j)
+		}
+		p.Tags[collector.TagService] = "cahier de textes, v=2" // escapes: space, comma, equals
+		j := 0
+		for f := range m.Fields {
+			j++
+			if floatField(f) {
+				p.Fields[f] = 0.1 * float64(j) / 3
+			} else {
+				p.Fields[f] = int64(1)<<53 + int64(j) // not representable as float64
+			}
+		}
+		pts = append(pts, p)
+	}
+	writeAll(t, h.sink, pts)
+	h.close(t, time.Minute)
+	for _, p := range pts {
+		res := s.MustQuery(fmt.Sprintf(`SELECT * FROM %q`, p.Measurement))
+		if len(res) != 1 || len(res[0].Values) != 1 {
+			t.Fatalf("%s: got %+v", p.Measurement, res)
+		}
+		got := map[string]any{}
+		for i, c := range res[0].Columns {
+			got[c] = res[0].Values[0][i]
+		}
+		if got["time"] != p.Time.Format(time.RFC3339) {
+			t.Errorf("%s: time %v, want %v", p.Measurement, got["time"], p.Time.Format(time.RFC3339))
+		}
+		for k, v := range p.Tags {
+			if got[k] != v {
+				t.Errorf("%s: tag %s = %v, want %q", p.Measurement, k, got[k], v)
+			}
+		}
+		for k, v := range p.Fields {
+			n, ok := got[k].(json.Number)
+			if !ok {
+				t.Errorf("%s: field %s = %#v, want %v", p.Measurement, k, got[k], v)
+				continue
+			}
+			switch v := v.(type) {
+			case int64:
+				if x, err := n.Int64(); err != nil || x != v {
+					t.Errorf("%s: field %s = %s, want integer %d", p.Measurement, k, n, v)
+				}
+			case float64:
+				if x, err := n.Float64(); err != nil || x != v {
+					t.Errorf("%s: field %s = %s, want %v", p.Measurement, k, n, v)
+				}
+			}
+		}
+		if len(got) != 1+len(p.Tags)+len(p.Fields) {
+			t.Errorf("%s: columns %v, want time, %d tags and %d fields", p.Measurement, res[0].Columns, len(p.Tags), len(p.Fields))
+		}
+	}
+	// Integer fields stayed integers in InfluxDB's own type catalogue.
+	for _, r := range s.MustQuery(`SHOW FIELD KEYS`) {
+		for _, v := range r.Values {
+			if wantFloat := floatField(v[0].(string)); (v[1] == "float") != wantFloat {
+				t.Errorf("%s.%s has type %v", r.Name, v[0], v[1])
+			}
+		}
+	}
+	if got, want := h.value(collector.MetricInfluxPoints), float64(len(pts)); got != want {
+		t.Errorf("points written = %v, want %v", got, want)
+	}
+}
+
+// TestIntegrationOutage stops influxd for more than 30 s while rounds of
+// bucket totals keep being written and flushed, restarts it, and checks that
+// InfluxDB ends with the totals of the last round (order kept, nothing lost)
+// and that the spool drains to empty.
+func TestIntegrationOutage(t *testing.T) {
+	s := influxtest.Start(t)
+	h := newHarness(t, testConfig(s.URL, s.Bucket), t.TempDir())
+	g := traffic{minutes: 120, start: time.Date(2020, 3, 30, 6, 0, 0, 0, time.UTC)}
+	ctx := context.Background()
+	r := 0
+	for ; r < 3; r++ {
+		writeAll(t, h.sink, g.round(r))
+		if err := h.sink.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Stop()
+	down := time.Now()
+	// A source's pace during the outage: the outage's length is the
+	// scenario, not a synchronisation wait.
+	pace := time.NewTicker(250 * time.Millisecond)
+	defer pace.Stop()
+	for ; time.Since(down) < 31*time.Second; r++ {
+		<-pace.C
+		writeAll(t, h.sink, g.round(r))
+		if err := h.sink.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h.value(collector.MetricSpoolBytes) == 0 || len(h.spoolFiles(t)) == 0 {
+		t.Fatal("influxd is down but nothing was spooled")
+	}
+	s.Restart()
+	last := r
+	writeAll(t, h.sink, g.round(last)) // written after the restart, behind the spool
+	h.close(t, 2*time.Minute)
+
+	wv, wp, wn := g.want(last)
+	if v, p, n := totals(t, s); v != wv || p != wp || n != wn {
+		t.Fatalf("after outage: visits %d page_views %d points %d, want %d %d %d", v, p, n, wv, wp, wn)
+	}
+	if files := h.spoolFiles(t); len(files) != 0 {
+		t.Errorf("spool not drained: %v", files)
+	}
+	if b, o := h.value(collector.MetricSpoolBytes), h.value(collector.MetricSpoolOldest); b != 0 || o != 0 {
+		t.Errorf("spool gauges bytes=%v oldest=%v, want 0", b, o)
+	}
+	if h.value(collector.MetricSpoolReplays) == 0 || h.value(collector.MetricInfluxErrors, "reason", influx.ReasonNetwork) == 0 {
+		t.Errorf("replays=%v network errors=%v, want both > 0", h.value(collector.MetricSpoolReplays), h.value(collector.MetricInfluxErrors, "reason", influx.ReasonNetwork))
+	}
+	if h.value(collector.MetricInfluxRejected) != 0 {
+		t.Errorf("rejected = %v", h.value(collector.MetricInfluxRejected))
+	}
+	t.Logf("%d rounds, %.0f spooled batches replayed", last+1, h.value(collector.MetricSpoolReplays))
+}
+
+// TestIntegrationSpoolSurvivesRestart flushes into the spool while influxd
+// is down, gives up at Close (the error says the batches stay), then a new
+// Sink on the same data directory replays them, ignoring a torn record a
+// kill during an append would leave.
+func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
+	s := influxtest.Start(t)
+	dir := t.TempDir()
+	g := traffic{minutes: 60, start: time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)}
+	s.Stop()
+	h := newHarness(t, testConfig(s.URL, s.Bucket), dir)
+	for r := range 3 {
+		writeAll(t, h.sink, g.round(r))
+	}
+	if err := h.sink.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	err := h.sink.Close(ctx)
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "stay in spool") {
+		t.Fatalf("close with influxd down: err = %v, want the batches to stay in the spool", err)
+	}
+	files := h.spoolFiles(t)
+	if len(files) == 0 {
+		t.Fatal("no spool file left")
+	}
+	// A torn record at the end of the last segment, as a kill -9 in the
+	// middle of an append leaves it.
+	f, err := os.OpenFile(files[len(files)-1], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte{200, 0, 0, 0, 1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	s.Restart()
+	h2 := newHarness(t, testConfig(s.URL, s.Bucket), dir)
+	h2.close(t, time.Minute)
+	wv, wp, wn := g.want(2)
+	if v, p, n := totals(t, s); v != wv || p != wp || n != wn {
+		t.Fatalf("after replay: visits %d page_views %d points %d, want %d %d %d", v, p, n, wv, wp, wn)
+	}
+	if !strings.Contains(h2.log.String(), "torn record") {
+		t.Errorf("torn record not reported; log:\n%s", h2.log)
+	}
+	if files := h2.spoolFiles(t); len(files) != 0 {
+		t.Errorf("spool not drained: %v", files)
+	}
+	mustNotExist(t, filepath.Join(dir, "spool", filepath.Base(files[0])))
+}
+
+// TestIntegrationRejection writes a batch where one point conflicts with an
+// existing field type: that point is counted and logged, the rest lands.
+func TestIntegrationRejection(t *testing.T) {
+	s := influxtest.Start(t)
+	h := newHarness(t, testConfig(s.URL, s.Bucket), t.TempDir())
+	g := traffic{minutes: 50, start: time.Date(2020, 3, 17, 7, 0, 0, 0, time.UTC)}
+	good := g.round(0)
+	writeAll(t, h.sink, good[:1])
+	if err := h.sink.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bad := good[len(good)/2]
+	bad.Fields = map[string]any{collector.FieldVisits: 1.5, collector.FieldPageViews: int64(0)} // visits is an integer field
+	batch := append(append(append([]collector.Point{}, good[1:len(good)/2]...), bad), good[len(good)/2+1:]...)
+	writeAll(t, h.sink, batch)
+	h.close(t, time.Minute)
+
+	wv, wp, wn := g.want(0)
+	wv -= good[len(good)/2].Fields[collector.FieldVisits].(int64)
+	wp -= good[len(good)/2].Fields[collector.FieldPageViews].(int64)
+	wn--
+	if v, p, n := totals(t, s); v != wv || p != wp || n != wn {
+		t.Fatalf("visits %d page_views %d points %d, want %d %d %d", v, p, n, wv, wp, wn)
+	}
+	if got := h.value(collector.MetricInfluxRejected); got != 1 {
+		t.Errorf("rejected points = %v, want 1", got)
+	}
+	if got := h.value(collector.MetricInfluxErrors, "reason", influx.ReasonRejected); got == 0 {
+		t.Errorf("write errors{reason=rejected} = 0")
+	}
+	if log := h.log.String(); !strings.Contains(log, "influxdb rejected points") || !strings.Contains(log, "visits=1.5") {
+		t.Errorf("the offending line is not quoted in the log:\n%s", log)
+	}
+}
+
+// TestIntegrationSpoolFull fills a small spool while influxd is down:
+// Write blocks with entpipe_spool_full = 1 and an error-level log, then
+// resumes when influxd is back, and every point lands.
+func TestIntegrationSpoolFull(t *testing.T) {
+	s := influxtest.Start(t)
+	cfg := testConfig(s.URL, s.Bucket)
+	cfg.SpoolMaxSize = influx.MinSpoolSize
+	cfg.BatchSize = 100
+	h := newHarness(t, cfg, t.TempDir())
+	g := traffic{minutes: 60, start: time.Date(2020, 3, 18, 7, 0, 0, 0, time.UTC)}
+	s.Stop()
+	done := make(chan error, 1)
+	rounds := 8 // 8 × 420 points × ~100 bytes: several times the spool
+	go func() {
+		for r := range rounds {
+			if err := h.sink.Write(context.Background(), g.round(r)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- h.sink.Flush(context.Background())
+	}()
+	waitFor(t, "entpipe_spool_full = 1", time.Minute, func() bool { return h.value(collector.MetricSpoolFull) == 1 })
+	select {
+	case err := <-done:
+		t.Fatalf("writer finished (err %v) while the spool is full", err)
+	default:
+	}
+	if b := h.value(collector.MetricSpoolBytes); b > float64(influx.MinSpoolSize) {
+		t.Errorf("spool holds %v bytes, bound %d", b, influx.MinSpoolSize)
+	}
+	if !strings.Contains(h.log.String(), "level=ERROR msg=\"spool full") {
+		t.Errorf("no error-level log for the full spool:\n%s", h.log)
+	}
+	s.Restart()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	h.close(t, time.Minute)
+	wv, wp, wn := g.want(rounds - 1)
+	if v, p, n := totals(t, s); v != wv || p != wp || n != wn {
+		t.Fatalf("visits %d page_views %d points %d, want %d %d %d", v, p, n, wv, wp, wn)
+	}
+	if h.value(collector.MetricSpoolFull) != 0 {
+		t.Error("entpipe_spool_full still 1")
+	}
+}
