@@ -43,6 +43,8 @@ type audience struct {
 	visitors  visitors
 
 	tooLate func() // counts an event dropped as too late
+
+	pageViews, totalVisits int64 // since the start (import summary)
 }
 
 func newAudience(w *pointWriter, loc *time.Location, horizon, window time.Duration, tooLate func()) *audience {
@@ -91,6 +93,7 @@ func (a *audience) apply(ev event) {
 		return
 	}
 	m.PageViews[ev.Profile]++
+	a.pageViews++
 	m.Services[int(ev.Profile)*len(a.w.services)+int(ev.Service)]++
 	d := a.cal.dayOf(ev.T)
 	if late {
@@ -109,6 +112,7 @@ func (a *audience) apply(ev event) {
 		return
 	}
 	m.Visits[ev.Profile]++
+	a.totalVisits++
 	m.Delta++
 	a.minute(lastOpenMinute(ev.T, d.End)+1).Delta--
 	if !ok || v.Day != d.Start {
@@ -128,6 +132,7 @@ func (a *audience) lateVisit(ev event, m *minute, d day) {
 		return
 	}
 	m.Visits[ev.Profile]++
+	a.totalVisits++
 	if !ok {
 		a.visits[ev.Visitor] = visit{Start: ev.T, Last: ev.T, Day: d.Start, Profile: ev.Profile}
 	}

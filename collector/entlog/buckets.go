@@ -1,6 +1,7 @@
 package entlog
 
 import (
+	"math"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
@@ -22,7 +23,7 @@ const nProfiles = 7 // len(collector.Profiles())
 // reqCell is one ent_requests series of a minute.
 type reqCell struct {
 	Requests, Bytes, DurCount int64
-	DurSum, DurMax            float64
+	DurSum, DurMax            int64 // microseconds: integer sums do not depend on line order
 }
 
 // durCell is one ent_request_duration series of a minute; Buckets are
@@ -30,7 +31,7 @@ type reqCell struct {
 // requests slower than the largest bound.
 type durCell struct {
 	Count   int64
-	Sum     float64
+	Sum     int64 // microseconds
 	Buckets [9]int64
 }
 
@@ -57,12 +58,13 @@ func (m *minute) count(ev *event, bounds []float64) {
 	if !ev.HasDur {
 		return
 	}
+	us := int64(math.Round(ev.Duration * 1e6))
 	c.DurCount++
-	c.DurSum += ev.Duration
-	c.DurMax = max(c.DurMax, ev.Duration)
+	c.DurSum += us
+	c.DurMax = max(c.DurMax, us)
 	d := &m.Dur[ev.Class]
 	d.Count++
-	d.Sum += ev.Duration
+	d.Sum += us
 	i := 0
 	for i < len(bounds) && ev.Duration > bounds[i] {
 		i++
@@ -112,14 +114,14 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 			}
 			f := map[string]any{collector.FieldRequests: cell.Requests, collector.FieldBytes: cell.Bytes}
 			if cell.DurCount > 0 {
-				f[collector.FieldDurationSum] = cell.DurSum
-				f[collector.FieldDurationMax] = cell.DurMax
+				f[collector.FieldDurationSum] = seconds(cell.DurSum)
+				f[collector.FieldDurationMax] = seconds(cell.DurMax)
 			}
 			out = append(out, collector.Point{Measurement: collector.MeasRequests, Time: at,
 				Tags: w.tags(collector.TagClass, class, collector.TagStatusClass, sc), Fields: f})
 		}
 		if d := m.Dur[c]; d.Count > 0 {
-			f := map[string]any{collector.FieldDurationCount: d.Count, collector.FieldDurationSumSeconds: d.Sum}
+			f := map[string]any{collector.FieldDurationCount: d.Count, collector.FieldDurationSumSeconds: seconds(d.Sum)}
 			cum := int64(0)
 			for i, name := range w.bounds {
 				cum += d.Buckets[i]
@@ -135,3 +137,5 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 	}
 	return out
 }
+
+func seconds(us int64) float64 { return float64(us) / 1e6 }

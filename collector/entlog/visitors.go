@@ -81,9 +81,13 @@ type visitorSet struct {
 // visitors holds the open period sets. Not safe for concurrent use.
 type visitors struct {
 	sets map[periodKey]*visitorSet
+	all  map[Key]struct{} // every visitor since the start, when not nil (import summary)
 }
 
 func (v *visitors) add(k Key, profile uint8, d day) {
+	if v.all != nil {
+		v.all[k] = struct{}{}
+	}
 	for kind, start := range [...]int64{d.Start, d.Week, d.Month} {
 		pk := periodKey{Kind: uint8(kind), Profile: profile, Start: start}
 		s := v.sets[pk]

@@ -1,0 +1,177 @@
+package entlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// pipeline carries lines through parsing, classification, profiling and
+// hashing into the audience engine, and counts them by result. It is the
+// only place where a Request (and so an identity) meets the engine: what
+// goes on is an event with a salted Key. Not safe for concurrent use.
+type pipeline struct {
+	src      *Source
+	parser   Parser
+	classes  *Classifier
+	profiler *Profiler
+	services *Services
+	hasher   *Hasher
+	aud      *audience
+	req      Request
+	points   []collector.Point
+
+	unknownProfile *collector.Counter // raw profile values outside the aliases, folded into autre
+
+	results   map[string]int64 // lines by result since the start of this run
+	published map[string]int64 // part of results already added to Stats
+	counters  map[string]*collector.Counter
+	lag       *collector.Gauge
+	warned    map[string]time.Time // last warning per reason (rate limit)
+	skipped   map[string]int       // warnings suppressed since
+	first     int64                // event time span of parsed lines
+	last      int64
+}
+
+// Results of entpipe_lines_total besides the parse reasons.
+const resultParsed, resultTooLate = collector.ResultParsed, collector.ResultTooLate
+
+func (s *Source) newPipeline() (*pipeline, error) {
+	parser, err := NewParser(s.cfg.ParseConfig, s.opts.Location)
+	if err != nil {
+		return nil, fmt.Errorf("entlog %s: parser: %w", s.name, err)
+	}
+	classes, err := NewClassifier(s.cfg.ParseConfig)
+	if err != nil {
+		return nil, fmt.Errorf("entlog %s: classifier: %w", s.name, err)
+	}
+	hasher := NewHasher(s.opts.Salt)
+	profiler, err := NewProfiler(s.cfg.ParseConfig, hasher, s.opts.Log)
+	if err != nil {
+		return nil, fmt.Errorf("entlog %s: profiles: %w", s.name, err)
+	}
+	services := NewServices(s.cfg.ParseConfig)
+	names := services.Names()
+	p := &pipeline{
+		src: s, parser: parser, classes: classes, profiler: profiler, services: services, hasher: hasher,
+		unknownProfile: s.opts.Stats.Counter(collector.MetricLabelOverflows, "source", s.name, "label", collector.TagProfile),
+		results:        map[string]int64{}, published: map[string]int64{}, counters: map[string]*collector.Counter{},
+		lag:    s.opts.Stats.Gauge(collector.MetricSourceLag, "source", s.name),
+		warned: map[string]time.Time{}, skipped: map[string]int{},
+	}
+	for _, r := range append([]string{resultParsed, resultTooLate}, ParseReasons()...) {
+		p.counters[r] = s.opts.Stats.Counter(collector.MetricLines, "source", s.name, "result", r)
+	}
+	w := &pointWriter{site: s.cfg.Site, services: names, profiles: collector.Profiles(),
+		bounds: collector.DurationBucketFields()}
+	p.aud = newAudience(w, s.opts.Location, s.cfg.Horizon, s.cfg.ReorderWindow, func() { p.results[resultTooLate]++ })
+	return p, nil
+}
+
+// line processes one line; file and lineNo only locate sampled warnings.
+func (p *pipeline) line(b []byte, file string, lineNo int64) {
+	r := &p.req
+	if err := p.parser.Parse(b, r); err != nil {
+		reason := ReasonMalformed
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			reason = pe.Reason
+		}
+		p.bad(reason, file, lineNo)
+		return
+	}
+	p.results[resultParsed]++
+	ev := event{T: r.Time.UnixNano(), Bytes: r.Bytes, Duration: r.Duration, HasDur: r.HasDuration,
+		Status: statusIndex(r.Status)}
+	class := p.classes.Class(r)
+	ev.Class = classIndex(class)
+	if IsPageView(r, class) {
+		ev.PageView = true
+		authenticated := len(r.User) > 0 && !(len(r.User) == 1 && r.User[0] == '-')
+		if authenticated {
+			ev.Visitor = p.hasher.User(r.User)
+		} else {
+			ev.Visitor = p.hasher.Anonymous(r.IP, r.UserAgent)
+		}
+		profile, unknown := p.profiler.Lookup(r, ev.Visitor, authenticated)
+		if unknown {
+			p.unknownProfile.Inc()
+		}
+		ev.Profile = uint8(profile)
+		ev.Service = uint16(p.services.Index(r.Path))
+	}
+	if p.first == 0 || ev.T < p.first {
+		p.first = ev.T
+	}
+	p.last = max(p.last, ev.T)
+	p.aud.add(ev)
+}
+
+// bad counts a rejected line and logs a sample of them: at most one warning
+// per reason a minute, giving the file and line number, never the line.
+func (p *pipeline) bad(reason, file string, lineNo int64) {
+	p.results[reason]++
+	now := p.src.now()
+	if last, ok := p.warned[reason]; ok && now.Sub(last) < time.Minute {
+		p.skipped[reason]++
+		return
+	}
+	p.src.opts.Log.Warn("bad log line", "source", p.src.name, "reason", reason, "file", file, "line", lineNo,
+		"suppressed", p.skipped[reason])
+	p.warned[reason] = now
+	p.skipped[reason] = 0
+}
+
+// publish adds the counts since the last call to Stats and sets the lag.
+func (p *pipeline) publish() {
+	for r, n := range p.results {
+		c := p.counters[r]
+		if c == nil { // a reason outside ParseReasons (contract drift): still counted
+			c = p.src.opts.Stats.Counter(collector.MetricLines, "source", p.src.name, "result", r)
+			p.counters[r] = c
+		}
+		if d := n - p.published[r]; d > 0 {
+			c.Add(float64(d))
+			p.published[r] = n
+		}
+	}
+	if p.last != 0 {
+		p.lag.Set(p.src.now().Sub(time.Unix(0, p.last)).Seconds())
+	}
+}
+
+// emit writes the points of every changed, closed bucket (every bucket when
+// all is set) in batches.
+func (p *pipeline) emit(ctx context.Context, sink collector.Sink, all bool) error {
+	p.publish()
+	if all {
+		p.aud.finish()
+	}
+	p.points = p.aud.collect(p.points[:0], all)
+	const batch = 5000
+	for pts := p.points; len(pts) > 0; {
+		n := min(batch, len(pts))
+		if err := sink.Write(ctx, pts[:n]); err != nil {
+			return fmt.Errorf("entlog %s: write: %w", p.src.name, err)
+		}
+		pts = pts[n:]
+	}
+	clear(p.points) // let the maps go
+	return nil
+}
+
+func statusIndex(status int) uint8 {
+	return uint8(min(max(status/100, 1), 5) - 1)
+}
+
+func classIndex(class string) uint8 {
+	for i, c := range classes {
+		if c == class {
+			return uint8(i)
+		}
+	}
+	return uint8(len(classes) - 1)
+}
