@@ -26,7 +26,8 @@ type pipeline struct {
 
 	unknownProfile *collector.Counter // raw profile values outside the aliases, folded into autre
 
-	results   map[string]int64 // lines by result since the start of this run
+	parsed    int64            // lines parsed since the start of this run
+	results   map[string]int64 // other lines by result since the start of this run
 	published map[string]int64 // part of results already added to Stats
 	counters  map[string]*collector.Counter
 	lag       *collector.Gauge
@@ -83,7 +84,7 @@ func (p *pipeline) line(b []byte, file string, lineNo int64) {
 		p.bad(reason, file, lineNo)
 		return
 	}
-	p.results[resultParsed]++
+	p.parsed++
 	ev := event{T: r.Time.UnixNano(), Bytes: r.Bytes, Duration: r.Duration, HasDur: r.HasDuration,
 		Status: statusIndex(r.Status)}
 	class := p.classes.Class(r)
@@ -127,6 +128,7 @@ func (p *pipeline) bad(reason, file string, lineNo int64) {
 
 // publish adds the counts since the last call to Stats and sets the lag.
 func (p *pipeline) publish() {
+	p.results[resultParsed] = p.parsed
 	for r, n := range p.results {
 		c := p.counters[r]
 		if c == nil { // a reason outside ParseReasons (contract drift): still counted
