@@ -8,20 +8,10 @@ import (
 	"time"
 )
 
-// paris is the configured zone of the tests.
-func paris(t testing.TB) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 func mustParser(t testing.TB, cfg ParseConfig) Parser {
 	t.Helper()
 	cfg.ApplyDefaults()
-	p, err := NewParser(cfg, paris(t))
+	p, err := NewParser(cfg, parisZone(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,11 @@ import "time"
 // are remembered and a repeat costs one comparison. Not safe for concurrent
 // use: each parser owns one.
 type timeParser struct {
-	loc     *time.Location
-	last    [40]byte
-	lastLen int
-	lastT   time.Time
+	loc      *time.Location
+	last     [40]byte
+	lastLen  int
+	lastT    time.Time
+	lastKind byte // 'l' (time_local) or 'i' (ISO): the shape the cached text was read as
 }
 
 func newTimeParser(loc *time.Location) *timeParser {
@@ -25,25 +26,26 @@ func newTimeParser(loc *time.Location) *timeParser {
 	return &timeParser{loc: loc}
 }
 
-// cached returns the result for b when b repeats the previous timestamp.
-func (p *timeParser) cached(b []byte) (time.Time, bool) {
-	if len(b) == p.lastLen && string(b) == string(p.last[:p.lastLen]) {
+// cached returns the result for b when b repeats the previous timestamp
+// read as the same shape.
+func (p *timeParser) cached(kind byte, b []byte) (time.Time, bool) {
+	if kind == p.lastKind && len(b) == p.lastLen && string(b) == string(p.last[:p.lastLen]) {
 		return p.lastT, true
 	}
 	return time.Time{}, false
 }
 
-func (p *timeParser) remember(b []byte, t time.Time) {
+func (p *timeParser) remember(kind byte, b []byte, t time.Time) {
 	if len(b) <= len(p.last) {
 		p.lastLen = copy(p.last[:], b)
-		p.lastT = t
+		p.lastT, p.lastKind = t, kind
 	}
 }
 
 // local parses $time_local: dd/Mon/yyyy:hh:mm:ss followed by an optional
 // space and ±hhmm offset.
 func (p *timeParser) local(b []byte) (time.Time, bool) {
-	if t, ok := p.cached(b); ok {
+	if t, ok := p.cached('l', b); ok {
 		return t, true
 	}
 	if len(b) < 20 || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[14] != ':' || b[17] != ':' {
@@ -64,7 +66,7 @@ func (p *timeParser) local(b []byte) (time.Time, bool) {
 	}
 	t, ok := p.assemble(year, mon, day, hour, min, sec, 0, rest)
 	if ok {
-		p.remember(b, t)
+		p.remember('l', b, t)
 	}
 	return t, ok
 }
@@ -72,7 +74,7 @@ func (p *timeParser) local(b []byte) (time.Time, bool) {
 // iso parses yyyy-mm-ddThh:mm:ss[.fraction][Z|±hh:mm|±hhmm]; a space may
 // replace the T.
 func (p *timeParser) iso(b []byte) (time.Time, bool) {
-	if t, ok := p.cached(b); ok {
+	if t, ok := p.cached('i', b); ok {
 		return t, true
 	}
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
@@ -102,7 +104,7 @@ func (p *timeParser) iso(b []byte) (time.Time, bool) {
 	}
 	t, ok := p.assemble(year, time.Month(mon), day, hour, min, sec, nsec, rest)
 	if ok {
-		p.remember(b, t)
+		p.remember('i', b, t)
 	}
 	return t, ok
 }
