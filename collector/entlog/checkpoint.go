@@ -56,7 +56,7 @@ func (s *Source) save(p *pipeline, f *follower) error {
 	}
 	a := p.aud
 	c := checkpoint{
-		Version: checkpointVersion, SaltCheck: saltCheck(p.hasher), Services: a.w.services,
+		Version: checkpointVersion, SaltCheck: saltCheck(p.st.hasher), Services: a.w.services,
 		Files: f.states(), Pending: a.buf.pending(), MaxSeen: a.buf.maxSeen,
 		Clock: a.clock, NextClose: a.nextClose, Running: a.running, LastSweep: a.lastSweep,
 		Minutes: a.minutes, Visits: a.visits,
@@ -129,7 +129,7 @@ func (s *Source) restore(p *pipeline, f *follower) error {
 	switch {
 	case c.Version != checkpointVersion:
 		return fmt.Errorf("entlog %s: checkpoint %s has version %d, want %d", s.name, s.checkpointPath(), c.Version, checkpointVersion)
-	case c.SaltCheck != saltCheck(p.hasher):
+	case c.SaltCheck != saltCheck(p.st.hasher):
 		return fmt.Errorf("entlog %s: checkpoint %s was written with another salt", s.name, s.checkpointPath())
 	}
 	a := p.aud

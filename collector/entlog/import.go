@@ -77,60 +77,22 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 		return Summary{}, err
 	}
 	p.aud.visitors.all = map[Key]struct{}{}
-	pr := Progress{Files: len(paths)}
-	lr := newLineReader(nil, nil)
-	report := func() {
-		if progress != nil {
-			progress(pr)
+	batches := 0
+	f, err := newFanout(ctx, s, p, func(ctx context.Context) error {
+		if batches++; batches%(checkEvery/batchLines) != 0 {
+			return nil
 		}
+		return p.emit(ctx, sink, false)
+	})
+	if err != nil {
+		return Summary{}, err
 	}
-	done := int64(0) // lines of the files already read
-	for i, path := range paths {
-		pr.File, pr.Index = path, i
-		r, closeFn, err := openInput(path, stdin)
-		if err != nil {
-			return Summary{}, fmt.Errorf("entlog %s: %w", s.name, err)
-		}
-		lr.reset(r)
-		lineNo := int64(0)
-		for {
-			line, tooLong, ok := lr.next()
-			if !ok {
-				break
-			}
-			lineNo++
-			if tooLong {
-				p.bad(ReasonTooLong, path, lineNo)
-			} else {
-				p.line(line, path, lineNo)
-			}
-			if lineNo%checkEvery == 0 {
-				pr.Lines = done + lineNo
-				if err := p.emit(ctx, sink, false); err != nil {
-					closeFn()
-					return Summary{}, err
-				}
-				if lineNo%(16*checkEvery) == 0 {
-					report()
-				}
-			}
-		}
-		if partial, tooLong := lr.rest(); tooLong || len(partial) > 0 {
-			lineNo++
-			if tooLong {
-				p.bad(ReasonTooLong, path, lineNo)
-			} else {
-				p.line(partial, path, lineNo)
-			}
-		}
-		closeFn()
-		if lr.err != nil {
-			return Summary{}, fmt.Errorf("entlog %s: read %s: %w", s.name, path, lr.err)
-		}
-		done += lineNo
-		pr.Lines = done
-		pr.Bytes += lr.consumed + int64(len(lr.buf[lr.start:lr.end]))
-		report()
+	readErr := s.readAll(f, paths, stdin, progress)
+	if err := f.wait(); err != nil {
+		return Summary{}, err
+	}
+	if readErr != nil {
+		return Summary{}, readErr
 	}
 	if err := p.emit(ctx, sink, true); err != nil {
 		return Summary{}, err
@@ -138,7 +100,11 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 	if err := sink.Flush(ctx); err != nil {
 		return Summary{}, fmt.Errorf("entlog %s: flush: %w", s.name, err)
 	}
-	sum := Summary{Lines: pr.Lines, Results: map[string]int64{}, PageViews: p.aud.pageViews,
+	lines := int64(0) // every result, parsed included (emit published it)
+	for _, n := range p.results {
+		lines += n
+	}
+	sum := Summary{Lines: lines, Results: map[string]int64{}, PageViews: p.aud.pageViews,
 		Visits: p.aud.totalVisits, Visitors: int64(len(p.aud.visitors.all)), Duration: s.now().Sub(start)}
 	for r, n := range p.results {
 		if n > 0 {
@@ -149,6 +115,59 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 		sum.First, sum.Last = time.Unix(0, p.first).UTC(), time.Unix(0, p.last).UTC()
 	}
 	return sum, nil
+}
+
+// readAll hands the lines of paths, in order, to f, reporting progress.
+func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress func(Progress)) error {
+	pr := Progress{Files: len(paths)}
+	lr := newLineReader(nil, nil)
+	report := func() {
+		if progress != nil {
+			progress(pr)
+		}
+	}
+	for i, path := range paths {
+		pr.File, pr.Index = path, i
+		r, closeFn, err := openInput(path, stdin)
+		if err != nil {
+			return fmt.Errorf("entlog %s: %w", s.name, err)
+		}
+		lr.reset(r)
+		lineNo, base, bytesBase := int64(0), pr.Lines, pr.Bytes
+		for {
+			line, tooLong, ok := lr.next()
+			if !ok {
+				break
+			}
+			lineNo++
+			if err := f.line(path, lineNo, line, tooLong); err != nil {
+				closeFn()
+				return err
+			}
+			if lineNo%(16*checkEvery) == 0 {
+				pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed
+				report()
+			}
+		}
+		partial, tooLong := lr.rest()
+		if tooLong || len(partial) > 0 {
+			lineNo++
+			if err := f.line(path, lineNo, partial, tooLong); err != nil {
+				closeFn()
+				return err
+			}
+		}
+		closeFn()
+		if lr.err != nil {
+			return fmt.Errorf("entlog %s: read %s: %w", s.name, path, lr.err)
+		}
+		if err := f.dispatch(); err != nil { // batches do not span files
+			return err
+		}
+		pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed+int64(len(partial))
+		report()
+	}
+	return nil
 }
 
 // openInput opens a file or stdin, decompressing gzip.

@@ -2,7 +2,6 @@ package entlog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,15 +13,10 @@ import (
 // only place where a Request (and so an identity) meets the engine: what
 // goes on is an event with a salted Key. Not safe for concurrent use.
 type pipeline struct {
-	src      *Source
-	parser   Parser
-	classes  *Classifier
-	profiler *Profiler
-	services *Services
-	hasher   *Hasher
-	aud      *audience
-	req      Request
-	points   []collector.Point
+	src    *Source
+	st     *stage // the stage of serial reading (Stream)
+	aud    *audience
+	points []collector.Point
 
 	unknownProfile *collector.Counter // raw profile values outside the aliases, folded into autre
 
@@ -41,23 +35,13 @@ type pipeline struct {
 const resultParsed, resultTooLate = collector.ResultParsed, collector.ResultTooLate
 
 func (s *Source) newPipeline() (*pipeline, error) {
-	parser, err := NewParser(s.cfg.ParseConfig, s.opts.Location)
+	st, err := s.newStage(nil)
 	if err != nil {
-		return nil, fmt.Errorf("entlog %s: parser: %w", s.name, err)
+		return nil, err
 	}
-	classes, err := NewClassifier(s.cfg.ParseConfig)
-	if err != nil {
-		return nil, fmt.Errorf("entlog %s: classifier: %w", s.name, err)
-	}
-	hasher := NewHasher(s.opts.Salt)
-	profiler, err := NewProfiler(s.cfg.ParseConfig, hasher, s.opts.Log)
-	if err != nil {
-		return nil, fmt.Errorf("entlog %s: profiles: %w", s.name, err)
-	}
-	services := NewServices(s.cfg.ParseConfig)
-	names := services.Names()
+	names := st.services.Names()
 	p := &pipeline{
-		src: s, parser: parser, classes: classes, profiler: profiler, services: services, hasher: hasher,
+		src: s, st: st,
 		unknownProfile: s.opts.Stats.Counter(collector.MetricLabelOverflows, "source", s.name, "label", collector.TagProfile),
 		results:        map[string]int64{}, published: map[string]int64{}, counters: map[string]*collector.Counter{},
 		lag:    s.opts.Stats.Gauge(collector.MetricSourceLag, "source", s.name),
@@ -74,35 +58,19 @@ func (s *Source) newPipeline() (*pipeline, error) {
 
 // line processes one line; file and lineNo only locate sampled warnings.
 func (p *pipeline) line(b []byte, file string, lineNo int64) {
-	r := &p.req
-	if err := p.parser.Parse(b, r); err != nil {
-		reason := ReasonMalformed
-		var pe *ParseError
-		if errors.As(err, &pe) {
-			reason = pe.Reason
-		}
+	ev, reason, unknown := p.st.event(b)
+	if reason != "" {
 		p.bad(reason, file, lineNo)
 		return
 	}
+	p.accept(ev, unknown)
+}
+
+// accept counts a parsed line and hands its event to the engine.
+func (p *pipeline) accept(ev event, unknownProfile bool) {
 	p.parsed++
-	ev := event{T: r.Time.UnixNano(), Bytes: r.Bytes, Duration: r.Duration, HasDur: r.HasDuration,
-		Status: statusIndex(r.Status)}
-	class := p.classes.Class(r)
-	ev.Class = classIndex(class)
-	if IsPageView(r, class) {
-		ev.PageView = true
-		authenticated := len(r.User) > 0 && !(len(r.User) == 1 && r.User[0] == '-')
-		if authenticated {
-			ev.Visitor = p.hasher.User(r.User)
-		} else {
-			ev.Visitor = p.hasher.Anonymous(r.IP, r.UserAgent)
-		}
-		profile, unknown := p.profiler.Lookup(r, ev.Visitor, authenticated)
-		if unknown {
-			p.unknownProfile.Inc()
-		}
-		ev.Profile = uint8(profile)
-		ev.Service = uint16(p.services.Index(r.Path))
+	if unknownProfile {
+		p.unknownProfile.Inc()
 	}
 	if p.first == 0 || ev.T < p.first {
 		p.first = ev.T
@@ -163,17 +131,4 @@ func (p *pipeline) emit(ctx context.Context, sink collector.Sink, all bool) erro
 	}
 	clear(p.points) // let the maps go
 	return nil
-}
-
-func statusIndex(status int) uint8 {
-	return uint8(min(max(status/100, 1), 5) - 1)
-}
-
-func classIndex(class string) uint8 {
-	for i, c := range classes {
-		if c == class {
-			return uint8(i)
-		}
-	}
-	return uint8(len(classes) - 1)
 }

@@ -120,7 +120,7 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 		return p.emit(ctx, sink, false)
 	}
 	for {
-		if err := p.profiler.Reload(); err != nil { // keeps the previous directory
+		if err := p.st.profiler.Reload(); err != nil { // keeps the previous directory
 			s.opts.Log.Warn("directory export not reloaded", "source", s.name, "err", err)
 		}
 		err := f.poll(ctx, onLine)
