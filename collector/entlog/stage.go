@@ -11,9 +11,10 @@ import (
 // hash the visitor and find its profile and service. It is the only place
 // where a Request, and so an identity, meets the engine: what comes out is
 // an event with a salted Key. A stage is not safe for concurrent use (its
-// Parser, Hasher and Request are reused); parallel imports give each worker
-// its own, sharing the immutable Classifier, Services and Profiler (whose
-// lookups only read, and which is not reloaded during an import).
+// Parser, Classifier cache, Hasher and Request are reused); parallel
+// imports give each worker its own, sharing the immutable Services and the
+// Profiler (whose Lookup only reads, and which is not reloaded during an
+// import).
 type stage struct {
 	parser   Parser
 	classes  *Classifier
@@ -24,20 +25,21 @@ type stage struct {
 }
 
 // newStage builds a stage; with shared set, it reuses that stage's
-// classifier, profiler and services instead of building (and loading the
+// profiler and services instead of building them (and loading the
 // directory export) again.
 func (s *Source) newStage(shared *stage) (*stage, error) {
 	parser, err := NewParser(s.cfg.ParseConfig, s.opts.Location)
 	if err != nil {
 		return nil, fmt.Errorf("entlog %s: parser: %w", s.name, err)
 	}
-	st := &stage{parser: parser, hasher: NewHasher(s.opts.Salt)}
-	if shared != nil {
-		st.classes, st.profiler, st.services = shared.classes, shared.profiler, shared.services
-		return st, nil
-	}
-	if st.classes, err = NewClassifier(s.cfg.ParseConfig); err != nil {
+	classes, err := NewClassifier(s.cfg.ParseConfig)
+	if err != nil {
 		return nil, fmt.Errorf("entlog %s: classifier: %w", s.name, err)
+	}
+	st := &stage{parser: parser, classes: classes, hasher: NewHasher(s.opts.Salt)}
+	if shared != nil {
+		st.profiler, st.services = shared.profiler, shared.services
+		return st, nil
 	}
 	if st.profiler, err = NewProfiler(s.cfg.ParseConfig, st.hasher, s.opts.Log); err != nil {
 		return nil, fmt.Errorf("entlog %s: profiles: %w", s.name, err)
