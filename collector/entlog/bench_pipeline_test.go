@@ -53,6 +53,8 @@ func BenchmarkPipeline(b *testing.B) {
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/lines, "allocs/line")
 }
 
+const genChunk = 20_000
+
 // genReader produces chunks of generated lines on demand, so a 10 M-line
 // import needs no file and no memory proportional to its size.
 type genReader struct {
@@ -67,7 +69,7 @@ func (g *genReader) Read(p []byte) (int, error) {
 		if g.chunk == g.chunks {
 			return 0, io.EOF
 		}
-		g.buf = []byte(joinLines(genLog(uint64(g.chunk), 100_000, 60_000, g.start.Add(time.Duration(g.chunk)*g.span), g.span)))
+		g.buf = []byte(joinLines(genLog(uint64(g.chunk), genChunk, 60_000, g.start.Add(time.Duration(g.chunk)*g.span), g.span)))
 		g.chunk++
 	}
 	n := copy(p, g.buf)
@@ -88,7 +90,7 @@ func TestImportMemory(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("ENTLOG_MEMORY_MAX_MB")); err == nil {
 		maxMB = v
 	}
-	chunks := max(lines/100_000, 1)
+	chunks := max(lines/genChunk, 1)
 	g := &genReader{chunks: chunks, start: time.Date(2020, 3, 30, 0, 0, 0, 0, parisZone(t)), span: 72 * time.Hour / time.Duration(chunks)}
 	s := newTestSource(t, genConfig("unused"), Options{})
 	sink := &discard{}
