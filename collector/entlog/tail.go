@@ -2,9 +2,11 @@ package entlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,7 +144,9 @@ func (f *follower) poll(ctx context.Context, fn lineFunc) error {
 			f.rotations.Inc()
 			t.Path = path
 		}
-		if err := f.open(t); err != nil {
+		if err := f.open(t); errors.Is(err, fs.ErrNotExist) {
+			continue // removed since the scan: the next poll sees it gone
+		} else if err != nil {
 			return err
 		}
 		if err := f.checkTruncation(t); err != nil {
@@ -154,7 +158,9 @@ func (f *follower) poll(ctx context.Context, fn lineFunc) error {
 	}
 	for _, path := range fresh {
 		t := &tracked{fileState: fileState{ID: idOf(current, path), Path: path}}
-		if err := f.open(t); err != nil {
+		if err := f.open(t); errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
 			return err
 		}
 		if err := f.startOffset(t, before); err != nil {
