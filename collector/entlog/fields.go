@@ -129,7 +129,7 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 
 // setRequestLine splits "METHOD URI [PROTOCOL]".
 func setRequestLine(r *Request, v []byte) error {
-	sp := bytes.IndexByte(v, ' ')
+	sp := indexByte(v, ' ')
 	if sp <= 0 || sp > 16 {
 		return errBadRequest
 	}
@@ -139,8 +139,8 @@ func setRequestLine(r *Request, v []byte) error {
 			return errBadRequest
 		}
 	}
-	if sp := bytes.IndexByte(rest, ' '); sp >= 0 {
-		rest = rest[:sp]
+	if sp := bytes.LastIndexByte(rest, ' '); sp >= 0 {
+		rest = rest[:sp] // the protocol; a URI never holds a raw space
 	}
 	path := pathOf(rest)
 	if len(path) == 0 || (path[0] != '/' && path[0] != '*') {

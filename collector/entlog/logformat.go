@@ -175,17 +175,46 @@ func (s *segment) find(line []byte, pos int) int {
 	from := pos + s.skip
 	first := s.after[0]
 	for from < len(line) {
-		i := bytes.IndexByte(line[from:], first)
+		i := indexByte(line[from:], first)
 		if i < 0 {
 			return -1
 		}
 		i += from
-		if bytes.HasPrefix(line[i:], s.after) && !(s.quoted && escaped(line[pos:i])) {
+		if hasPrefix(line[i:], s.after) && !(s.quoted && escaped(line[pos:i])) {
 			return i
 		}
 		from = i + 1
 	}
 	return -1
+}
+
+// indexByte is bytes.IndexByte with the first bytes scanned inline: most
+// fields (addresses, status, sizes, times) end within a few bytes, where
+// the call to the vectorised search costs more than it saves.
+func indexByte(b []byte, c byte) int {
+	n := min(len(b), 16)
+	for i := range n {
+		if b[i] == c {
+			return i
+		}
+	}
+	if i := bytes.IndexByte(b[n:], c); i >= 0 {
+		return n + i
+	}
+	return -1
+}
+
+// hasPrefix is bytes.HasPrefix inlined for the short literals of formats.
+func hasPrefix(b, prefix []byte) bool {
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i, c := range prefix {
+		if b[i] != c {
+			return false
+		}
+	}
+	return true
 }
 
 // escaped reports whether the quote following v is escaped by an odd run

@@ -33,9 +33,10 @@ const maxRawProfile = 64
 // anonyme when not. A raw value outside the aliases gives autre and is
 // reported as unknown so the caller counts it (unknown_profile).
 //
-// Profile and Lookup do not allocate. They and Reload must be called from
-// one goroutine (Reload hashes with the Hasher given to NewProfiler, which
-// the caller also uses for visitor keys).
+// Profile and Lookup do not allocate and only read: they may run
+// concurrently with each other. Reload replaces the directory entries and
+// hashes with the Hasher given to NewProfiler, so it must not run
+// concurrently with Profile, Lookup or other uses of that Hasher.
 type Profiler struct {
 	aliases map[string]int // lowercase raw value → index in slugs
 	slugs   []string       // collector.Profiles()
