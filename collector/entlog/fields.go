@@ -14,6 +14,7 @@ const (
 	roleUser                  // $remote_user
 	roleTimeLocal             // $time_local
 	roleTimeISO               // $time_iso8601
+	roleTimeUnix              // $msec: epoch seconds with a fraction
 	roleRequest               // $request: "METHOD URI PROTOCOL"
 	roleMethod                // $request_method
 	roleURI                   // $request_uri, $uri: path, query string dropped
@@ -30,7 +31,7 @@ const (
 func nginxVariables() map[string]role {
 	return map[string]role{
 		"remote_addr": roleIP, "http_x_forwarded_for": roleForwarded, "remote_user": roleUser,
-		"time_local": roleTimeLocal, "time_iso8601": roleTimeISO, "request": roleRequest,
+		"time_local": roleTimeLocal, "time_iso8601": roleTimeISO, "msec": roleTimeUnix, "request": roleRequest,
 		"request_method": roleMethod, "request_uri": roleURI, "uri": roleURI, "status": roleStatus,
 		"body_bytes_sent": roleBodyBytes, "bytes_sent": roleBytes, "request_time": roleDuration,
 		"http_user_agent": roleUserAgent,
@@ -60,6 +61,10 @@ func roleOf(name string) (role, bool) {
 type fieldSet uint32
 
 func (s fieldSet) has(r role) bool { return s&(1<<r) != 0 }
+
+func (s fieldSet) hasTime() bool {
+	return s.has(roleTimeLocal) || s.has(roleTimeISO) || s.has(roleTimeUnix)
+}
 
 // setField decodes v, the text of a field with role ro, into r. v aliases
 // the line. "-" means absent, as nginx writes it. It returns nil or one of

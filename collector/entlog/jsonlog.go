@@ -1,7 +1,6 @@
 package entlog
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 )
@@ -211,24 +210,10 @@ func (p *jsonParser) parseTime(layout string, v []byte) (time.Time, bool) {
 		return p.times.iso(v)
 	case "common":
 		return p.times.local(v)
-	case "unix", "unix_ms":
-		whole, frac, dot := bytes.Cut(v, []byte("."))
-		n, ok := digits(whole)
-		if !ok || len(whole) > 15 || (dot && len(frac) == 0) {
-			return time.Time{}, false
-		}
-		unit := time.Second
-		if layout == "unix_ms" {
-			unit = time.Millisecond
-		}
-		var sub time.Duration // fraction of one unit
-		for i, scale := 0, unit/10; i < len(frac); i, scale = i+1, scale/10 {
-			if frac[i] < '0' || frac[i] > '9' {
-				return time.Time{}, false
-			}
-			sub += time.Duration(frac[i]-'0') * scale
-		}
-		return time.Unix(0, 0).Add(time.Duration(n)*unit + sub).UTC(), true
+	case "unix":
+		return p.times.unix(v, time.Second)
+	case "unix_ms":
+		return p.times.unix(v, time.Millisecond)
 	}
 	t, err := time.ParseInLocation(layout, string(v), p.loc)
 	return t.UTC(), err == nil

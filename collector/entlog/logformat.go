@@ -87,8 +87,8 @@ func compileLogFormat(format string, custom map[string]role, loc *time.Location)
 		}
 	}
 	switch {
-	case !has.has(roleTimeLocal) && !has.has(roleTimeISO):
-		return nil, fmt.Errorf("needs $time_local or $time_iso8601 (or a variable mapped to time)")
+	case !has.hasTime():
+		return nil, fmt.Errorf("needs $time_local, $time_iso8601 or $msec (or a variable mapped to time)")
 	case !has.has(roleRequest) && !has.has(roleURI):
 		return nil, fmt.Errorf("needs $request or $request_uri (or a variable mapped to path)")
 	case !has.has(roleRequest) && !has.has(roleMethod):
@@ -160,6 +160,8 @@ func (p *formatParser) set(r *Request, ro role, v []byte, seen *fieldSet) error 
 		r.Time, ok = p.times.local(v)
 	case roleTimeISO:
 		r.Time, ok = p.times.iso(v)
+	case roleTimeUnix:
+		r.Time, ok = p.times.unix(v, time.Second)
 	default:
 		return setField(r, ro, v, seen)
 	}
@@ -230,7 +232,7 @@ func escaped(v []byte) bool {
 // complete checks that the line gave every field a Request needs.
 func complete(r *Request, seen fieldSet) error {
 	switch {
-	case !seen.has(roleTimeLocal) && !seen.has(roleTimeISO):
+	case !seen.hasTime():
 		return errBadTime
 	case !seen.has(roleStatus):
 		return errBadStatus

@@ -17,7 +17,7 @@ func TestCompileLogFormatErrors(t *testing.T) {
 	f(`$remote_addr$remote_user [$time_local] "$request" $status`, "$remote_addr and $remote_user are not separated")
 	f(`$remote_addr [$time_local] "$request" $status $`, "not followed by a variable name")
 	f(`$remote_addr [${time_local] "$request" $status`, "not followed by a variable name")
-	f(`$remote_addr "$request" $status`, "needs $time_local or $time_iso8601")
+	f(`$remote_addr "$request" $status`, "needs $time_local, $time_iso8601 or $msec")
 	f(`[$time_local] $status`, "needs $request or $request_uri")
 	f(`[$time_local] $request_uri $status`, "needs $request or $request_method")
 	f(`[$time_local] "$request"`, "needs $status")
@@ -58,6 +58,9 @@ func TestLogFormat(t *testing.T) {
 	f(ParseConfig{LogFormat: "$time_local\t$request\t$status\t$remote_user"},
 		"30/Mar/2020:08:00:00 +0200\tGET /a HTTP/1.1\t200\tjd",
 		want{"2020-03-30T06:00:00Z", "GET", "/a", "jd", "", "", "", 200, 0, 0, false})
+	// $msec, and a JSON-shaped format.
+	f(ParseConfig{LogFormat: `$msec "$request" $status`}, `1585548000.250 "GET /a HTTP/1.1" 200`,
+		want{"2020-03-30T06:00:00.25Z", "GET", "/a", "", "", "", "", 200, 0, 0, false})
 	// A time_local without offset, last in the line: the configured zone.
 	f(ParseConfig{LogFormat: `"$request" $status $time_local`},
 		`"GET /a HTTP/1.1" 200 30/Mar/2020:08:00:00`,

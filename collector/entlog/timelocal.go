@@ -1,11 +1,14 @@
 package entlog
 
-import "time"
+import (
+	"bytes"
+	"time"
+)
 
-// timeParser reads the two timestamp shapes of access logs without
-// allocating: nginx/Apache $time_local (`30/Mar/2020:08:00:00 +0200`) and ISO
+// timeParser reads the timestamp shapes of access logs without
+// allocating: nginx/Apache $time_local (`30/Mar/2020:08:00:00 +0200`), ISO
 // 8601 / $time_iso8601 (`2020-03-30T08:00:00+02:00`, optional fraction, `Z`,
-// `+0200`, or no offset). Instants are returned in UTC; a timestamp without
+// `+0200`, or no offset) and epoch counts ($msec). Instants are returned in UTC; a timestamp without
 // offset is read in loc (the configured zone), never in the host's.
 //
 // Consecutive lines mostly share their second, so the last text and result
@@ -107,6 +110,24 @@ func (p *timeParser) iso(b []byte) (time.Time, bool) {
 		p.remember('i', b, t)
 	}
 	return t, ok
+}
+
+// unix parses an epoch count of unit (seconds for nginx's $msec and json
+// unix, milliseconds for unix_ms) with an optional decimal fraction.
+func (p *timeParser) unix(b []byte, unit time.Duration) (time.Time, bool) {
+	whole, frac, dot := bytes.Cut(b, []byte("."))
+	n, ok := digits(whole)
+	if !ok || len(whole) > 15 || dot && len(frac) == 0 {
+		return time.Time{}, false
+	}
+	var sub time.Duration // the fraction of one unit
+	for i, scale := 0, unit/10; i < len(frac); i, scale = i+1, scale/10 {
+		if frac[i] < '0' || frac[i] > '9' {
+			return time.Time{}, false
+		}
+		sub += time.Duration(frac[i]-'0') * scale
+	}
+	return time.Unix(0, 0).Add(time.Duration(n)*unit + sub).UTC(), true
 }
 
 // assemble checks the calendar fields and applies the zone: tz is "" (the

@@ -5,18 +5,23 @@ import (
 	"time"
 )
 
-func TestTimeLocal(t *testing.T) {
-	p := newTimeParser(parisZone(t))
-	f := func(in, want string) {
+// timeCase returns a one-line checker of parse: want is the RFC 3339 UTC
+// result, or "" when the text must be rejected.
+func timeCase(t *testing.T, parse func([]byte) (time.Time, bool)) func(in, want string) {
+	return func(in, want string) {
 		t.Helper()
-		got, ok := p.local([]byte(in))
+		got, ok := parse([]byte(in))
 		switch {
 		case want == "" && ok:
-			t.Errorf("local(%q) = %v, want an error", in, got)
-		case want != "" && (!ok || got.Format(time.RFC3339) != want):
-			t.Errorf("local(%q) = %v, %v, want %s", in, got, ok, want)
+			t.Errorf("parse(%q) = %v, want an error", in, got)
+		case want != "" && (!ok || got.Format(time.RFC3339Nano) != want):
+			t.Errorf("parse(%q) = %v, %v, want %s", in, got, ok, want)
 		}
 	}
+}
+
+func TestTimeLocal(t *testing.T) {
+	f := timeCase(t, newTimeParser(parisZone(t)).local)
 	f("30/Mar/2020:08:00:00 +0200", "2020-03-30T06:00:00Z")
 	f("30/Mar/2020:08:00:00 +0200", "2020-03-30T06:00:00Z") // cached
 	f("30/mar/2020:08:00:00 -0130", "2020-03-30T09:30:00Z")
@@ -40,17 +45,7 @@ func TestTimeLocal(t *testing.T) {
 }
 
 func TestTimeISO(t *testing.T) {
-	p := newTimeParser(parisZone(t))
-	f := func(in, want string) {
-		t.Helper()
-		got, ok := p.iso([]byte(in))
-		switch {
-		case want == "" && ok:
-			t.Errorf("iso(%q) = %v, want an error", in, got)
-		case want != "" && (!ok || got.Format(time.RFC3339Nano) != want):
-			t.Errorf("iso(%q) = %v, %v, want %s", in, got, ok, want)
-		}
-	}
+	f := timeCase(t, newTimeParser(parisZone(t)).iso)
 	f("2020-03-30T08:00:00+02:00", "2020-03-30T06:00:00Z")
 	f("2020-03-30T08:00:00+0200", "2020-03-30T06:00:00Z")
 	f("2020-03-30T06:00:00Z", "2020-03-30T06:00:00Z")
@@ -80,4 +75,20 @@ func TestTimeCache(t *testing.T) {
 	if _, ok := p.iso([]byte("30/Mar/2020:08:00:01 +0100")); ok {
 		t.Error("iso accepted a cached time_local text")
 	}
+}
+
+func TestTimeUnix(t *testing.T) {
+	p := newTimeParser(time.UTC)
+	sec := timeCase(t, func(b []byte) (time.Time, bool) { return p.unix(b, time.Second) })
+	ms := timeCase(t, func(b []byte) (time.Time, bool) { return p.unix(b, time.Millisecond) })
+	sec("1585548000", "2020-03-30T06:00:00Z")
+	sec("1585548000.123456789", "2020-03-30T06:00:00.123456789Z")
+	ms("1585548000250", "2020-03-30T06:00:00.25Z")
+	ms("1585548000250.5", "2020-03-30T06:00:00.2505Z")
+	sec("1585548000.", "")
+	sec("-1", "")
+	sec("1e9", "")
+	sec("1585548000.1x", "")
+	sec("9999999999999999", "")
+	sec("", "")
 }
