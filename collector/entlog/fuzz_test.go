@@ -79,9 +79,9 @@ func FuzzParseJSON(f *testing.F) {
 // FuzzParseLogFormat fuzzes the compiler and the compiled parser together.
 func FuzzParseLogFormat(f *testing.F) {
 	f.Add(ENTFormat, string(entLines(1)[0]))
-	f.Add(`$time_iso8601|$request|$status|$x`, `2020-03-30T08:00:00Z|GET / HTTP/1.1|200|y`)
-	f.Add(`{"t":"$time_local","r":"$request","s":$status}`, `{"t":"30/Mar/2020:08:00:00 +0200","r":"GET /a b","s":200}`)
-	f.Add(`$$time_local $request_method ${request_uri} $status`, `$30/Mar/2020:08:00:00 +0200 GET /x 200`)
+	f.Add(`$time_iso8601|$request|$status|$x|$http_user_agent`, `2020-03-30T08:00:00Z|GET / HTTP/1.1|200|y|ua`)
+	f.Add(`{"t":"$time_local","r":"$request","s":$status,"u":"$http_user_agent"}`, `{"t":"30/Mar/2020:08:00:00 +0200","r":"GET /a b","s":200,"u":"x"}`)
+	f.Add(`$$time_local $request_method ${request_uri} $status $http_user_agent`, `$30/Mar/2020:08:00:00 +0200 GET /x 200 ua`)
 	f.Fuzz(func(t *testing.T, format, line string) {
 		p, err := compileLogFormat(format, map[string]role{"ent_profile": roleProfile}, time.UTC)
 		if err != nil {

@@ -95,6 +95,8 @@ func compileLogFormat(format string, custom map[string]role, loc *time.Location)
 		return nil, fmt.Errorf("needs $request or $request_method (or a variable mapped to method)")
 	case !has.has(roleStatus):
 		return nil, fmt.Errorf("needs $status (or a variable mapped to status)")
+	case !has.has(roleUserAgent):
+		return nil, fmt.Errorf("needs $http_user_agent (or a variable mapped to user_agent): without it every request is a bot")
 	}
 	return p, nil
 }

@@ -18,9 +18,10 @@ func TestCompileLogFormatErrors(t *testing.T) {
 	f(`$remote_addr [$time_local] "$request" $status $`, "not followed by a variable name")
 	f(`$remote_addr [${time_local] "$request" $status`, "not followed by a variable name")
 	f(`$remote_addr "$request" $status`, "needs $time_local, $time_iso8601 or $msec")
-	f(`[$time_local] $status`, "needs $request or $request_uri")
-	f(`[$time_local] $request_uri $status`, "needs $request or $request_method")
-	f(`[$time_local] "$request"`, "needs $status")
+	f(`[$time_local] $status "$http_user_agent"`, "needs $request or $request_uri")
+	f(`[$time_local] $request_uri $status "$http_user_agent"`, "needs $request or $request_method")
+	f(`[$time_local] "$request" "$http_user_agent"`, "needs $status")
+	f(`[$time_local] "$request" $status`, "needs $http_user_agent")
 }
 
 func TestLogFormat(t *testing.T) {
@@ -55,16 +56,16 @@ func TestLogFormat(t *testing.T) {
 		Fields: map[string]string{"profile": "ent_profile"}},
 		`{"t":"2020-03-30T08:00:00+02:00","ip":"10.0.0.1","req":"GET /a HTTP/1.1","st":404,"ua":"x","p":"ELEVE"}`,
 		want{"2020-03-30T06:00:00Z", "GET", "/a", "", "10.0.0.1", "x", "ELEVE", 404, 0, 0, false})
-	f(ParseConfig{LogFormat: "$time_local\t$request\t$status\t$remote_user"},
-		"30/Mar/2020:08:00:00 +0200\tGET /a HTTP/1.1\t200\tjd",
-		want{"2020-03-30T06:00:00Z", "GET", "/a", "jd", "", "", "", 200, 0, 0, false})
+	f(ParseConfig{LogFormat: "$time_local\t$request\t$status\t$remote_user\t$http_user_agent"},
+		"30/Mar/2020:08:00:00 +0200\tGET /a HTTP/1.1\t200\tjd\tua",
+		want{"2020-03-30T06:00:00Z", "GET", "/a", "jd", "", "ua", "", 200, 0, 0, false})
 	// $msec, and a JSON-shaped format.
-	f(ParseConfig{LogFormat: `$msec "$request" $status`}, `1585548000.250 "GET /a HTTP/1.1" 200`,
-		want{"2020-03-30T06:00:00.25Z", "GET", "/a", "", "", "", "", 200, 0, 0, false})
+	f(ParseConfig{LogFormat: `$msec "$request" $status "$http_user_agent"`}, `1585548000.250 "GET /a HTTP/1.1" 200 "ua"`,
+		want{"2020-03-30T06:00:00.25Z", "GET", "/a", "", "", "ua", "", 200, 0, 0, false})
 	// A time_local without offset, last in the line: the configured zone.
-	f(ParseConfig{LogFormat: `"$request" $status $time_local`},
-		`"GET /a HTTP/1.1" 200 30/Mar/2020:08:00:00`,
-		want{"2020-03-30T06:00:00Z", "GET", "/a", "", "", "", "", 200, 0, 0, false})
+	f(ParseConfig{LogFormat: `"$request" $status "$http_user_agent" $time_local`},
+		`"GET /a HTTP/1.1" 200 "ua" 30/Mar/2020:08:00:00`,
+		want{"2020-03-30T06:00:00Z", "GET", "/a", "", "", "ua", "", 200, 0, 0, false})
 }
 
 func TestLogFormatDefaultFieldsENT(t *testing.T) {
