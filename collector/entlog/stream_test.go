@@ -241,3 +241,23 @@ func TestStreamKillAndResume(t *testing.T) {
 	}
 	t.Logf("%d crashes and restarts, %d series equal", restarts, strings.Count(want, "\n"))
 }
+
+// TestCheckpointRefusesAnotherSalt: keys hashed with another salt would
+// count every visitor twice, so a checkpoint written with another salt
+// stops the source instead.
+func TestCheckpointRefusesAnotherSalt(t *testing.T) {
+	dir := t.TempDir()
+	live := writeFile(t, filepath.Join(dir, "access.log"),
+		joinLines(genLog(5, 50, 10, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Minute)))
+	cfg := genConfig(live)
+	state := filepath.Join(dir, "state")
+	if err := runStream(t, newTestSource(t, cfg, Options{StateDir: state, Now: fakeClock()}), &collectortest.Recorder{},
+		func() bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	err := runStream(t, newTestSource(t, cfg, Options{StateDir: state, Now: fakeClock(), Salt: []byte("another")}),
+		&collectortest.Recorder{}, func() bool { return false })
+	if err == nil || !strings.Contains(err.Error(), "another salt") {
+		t.Errorf("err = %v, want a refusal of the checkpoint", err)
+	}
+}
