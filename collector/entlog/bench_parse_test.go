@@ -95,19 +95,40 @@ func reportLines(b *testing.B, lines [][]byte, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "lines/cpu-s")
 }
 
-func BenchmarkParse(b *testing.B) {
-	p, _, lines := benchParser(b)
+// jsonLines turns generated ent lines into the JSON lines of an
+// application log carrying the same requests.
+func jsonLines(b *testing.B, lines [][]byte) [][]byte {
+	p := mustParser(b, ParseConfig{Format: "ent"})
+	out := make([][]byte, len(lines))
 	var r Request
-	b.ReportAllocs()
-	cpu0 := cpuTime(b)
-	i := 0
-	for b.Loop() {
-		if err := p.Parse(lines[i%benchLines], &r); err != nil {
+	for i, l := range lines {
+		if err := p.Parse(l, &r); err != nil {
 			b.Fatal(err)
 		}
-		i++
+		out[i] = fmt.Appendf(nil, `{"time":%q,"ip":%q,"user":%q,"method":%q,"path":%q,"status":%d,"bytes":%d,"duration":%g,"user_agent":%q,"profile":%q}`,
+			r.Time.Format(time.RFC3339Nano), r.IP, r.User, r.Method, r.Path, r.Status, r.Bytes, r.Duration, r.UserAgent, r.Profile)
 	}
-	reportLines(b, lines, cpu0)
+	return out
+}
+
+// BenchmarkParse measures each format on the same requests.
+func BenchmarkParse(b *testing.B) {
+	p, _, lines := benchParser(b)
+	run := func(b *testing.B, p Parser, lines [][]byte) {
+		var r Request
+		b.ReportAllocs()
+		cpu0 := cpuTime(b)
+		i := 0
+		for b.Loop() {
+			if err := p.Parse(lines[i%benchLines], &r); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		reportLines(b, lines, cpu0)
+	}
+	b.Run("ent", func(b *testing.B) { run(b, p, lines) })
+	b.Run("json", func(b *testing.B) { run(b, mustParser(b, ParseConfig{Format: "json"}), jsonLines(b, lines)) })
 }
 
 func BenchmarkClassify(b *testing.B) {

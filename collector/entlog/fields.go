@@ -90,6 +90,9 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 	case roleRequest:
 		return setRequestLine(r, v)
 	case roleMethod:
+		if !validMethod(v) {
+			return errBadRequest
+		}
 		r.Method = v
 	case roleURI:
 		r.Path = pathOf(v)
@@ -135,15 +138,10 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 // setRequestLine splits "METHOD URI [PROTOCOL]".
 func setRequestLine(r *Request, v []byte) error {
 	sp := indexByte(v, ' ')
-	if sp <= 0 || sp > 16 {
+	if sp < 0 || !validMethod(v[:sp]) {
 		return errBadRequest
 	}
 	method, rest := v[:sp], v[sp+1:]
-	for _, c := range method {
-		if c < 'A' || c > 'Z' {
-			return errBadRequest
-		}
-	}
 	if sp := bytes.LastIndexByte(rest, ' '); sp >= 0 {
 		rest = rest[:sp] // the protocol; a URI never holds a raw space
 	}
@@ -153,6 +151,20 @@ func setRequestLine(r *Request, v []byte) error {
 	}
 	r.Method, r.Path = method, path
 	return nil
+}
+
+// validMethod accepts an HTTP method as servers log it: 1 to 16 uppercase
+// letters (methods are case-sensitive: "get" is not GET).
+func validMethod(m []byte) bool {
+	if len(m) == 0 || len(m) > 16 {
+		return false
+	}
+	for _, c := range m {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // pathOf returns the path of a request URI: query string and fragment

@@ -80,5 +80,7 @@ func TestParseJSONInvalid(t *testing.T) {
 	f(ReasonBadStatus, strings.Replace(ok, `:200`, `:200.0`, 1))
 	f(ReasonBadRequest, strings.Replace(ok, `"/"`, `"relative"`, 1))
 	f(ReasonBadRequest, `{"time":"2020-03-30T08:00:00Z","path":"/","status":200}`)
+	f(ReasonBadRequest, strings.Replace(ok, `"GET"`, `"get"`, 1))
+	f(ReasonBadRequest, strings.Replace(ok, `"GET"`, `"-"`, 1))
 	f(ReasonBadNumber, strings.Replace(ok, `:200`, `:200,"bytes":-5`, 1))
 }
