@@ -39,13 +39,17 @@ func newJSONParser(cfg ParseConfig, loc *time.Location) (*jsonParser, error) {
 	}
 	p := &jsonParser{keys: map[string]role{}, layouts: cfg.JSON.TimeLayouts, loc: loc,
 		times: newTimeParser(loc), path: make([]byte, 0, 256)}
+	// Unmapped roles use their own name as key; explicit mappings, set
+	// last, win when they reuse such a name (fields: {user: ip}).
 	for _, name := range FieldRoles() {
-		key := cfg.Fields[name]
-		if key == "" {
-			key = name
+		if r, _ := roleOf(name); cfg.Fields[name] == "" {
+			p.keys[name] = r
 		}
-		r, _ := roleOf(name)
-		p.keys[key] = r
+	}
+	for name, key := range cfg.Fields {
+		if r, ok := roleOf(name); ok && key != "" {
+			p.keys[key] = r
+		}
 	}
 	if len(p.layouts) == 0 {
 		p.layouts = []string{"iso8601"}

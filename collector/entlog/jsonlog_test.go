@@ -32,6 +32,10 @@ func TestParseJSON(t *testing.T) {
 		JSON: JSONConfig{TimeLayouts: []string{"iso8601", "unix_ms"}, DurationUnit: "ms"}},
 		` { "ts" : 1585548000250 , "http" : { "url" : "/blog", "method" : "POST", "status" : "201" }, "ctx":{"uid":null,"profile":"Guest"}, "rt": 12 } `,
 		want{"2020-03-30T06:00:00.25Z", "POST", "/blog", "", "", "", "Guest", 201, 0, 0.012, true})
+	// An explicit mapping wins over another role's default key.
+	f(ParseConfig{Fields: map[string]string{"user": "ip", "ip": "addr"}},
+		`{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/","status":200,"ip":"jd","addr":"10.0.0.2"}`,
+		want{"2020-03-30T08:00:00Z", "GET", "/", "jd", "10.0.0.2", "", "", 200, 0, 0, false})
 	// Unix seconds with a fraction; nginx time_local.
 	f(ParseConfig{JSON: JSONConfig{TimeLayouts: []string{"unix"}}},
 		`{"time":1585548000.5,"method":"GET","path":"/","status":200}`,
