@@ -88,11 +88,18 @@ func (c *ParseConfig) Validate(p collector.Problems) {
 			p.At("log_format").Addf("%v", err)
 		}
 	}
+	named := map[string]string{} // variable or key → the first role naming it
 	for _, r := range slices.Sorted(maps.Keys(c.Fields)) {
-		if _, ok := roleOf(r); !ok {
+		v := c.Fields[r]
+		switch _, ok := roleOf(r); {
+		case !ok:
 			p.At("fields."+r).Addf("unknown role, want one of %v", FieldRoles())
-		} else if c.Fields[r] == "" {
-			p.At("fields." + r).Addf("must name a variable or key")
+		case v == "":
+			p.At("fields."+r).Addf("must name a variable or key")
+		case named[v] != "":
+			p.At("fields."+r).Addf("%q is already the %s", v, named[v])
+		default:
+			named[v] = r
 		}
 	}
 	c.JSON.validate(p.At("json"))

@@ -35,6 +35,7 @@ func TestParseConfigValidate(t *testing.T) {
 	f(ParseConfig{Fields: map[string]string{"uai": "ent_uai", "user": ""}},
 		"fields.uai: unknown role, want one of [time user profile path method status bytes duration ip user_agent]",
 		"fields.user: must name a variable or key")
+	f(ParseConfig{Format: "json", Fields: map[string]string{"user": "uid", "ip": "uid"}}, `fields.user: "uid" is already the ip`)
 	f(ParseConfig{JSON: JSONConfig{TimeLayouts: []string{"rfc"}, DurationUnit: "h"}},
 		`json.time_layouts[0]: "rfc" is not iso8601, common, unix, unix_ms or a Go layout (with 2006)`,
 		`json.duration_unit: "h" is not one of [s ms us]`)
