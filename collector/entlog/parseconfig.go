@@ -95,7 +95,7 @@ func (c *ParseConfig) Validate(p collector.Problems) {
 		case !ok:
 			p.At("fields."+r).Addf("unknown role, want one of %v", FieldRoles())
 		case v == "":
-			p.At("fields."+r).Addf("must name a variable or key")
+			p.At("fields." + r).Addf("must name a variable or key")
 		case named[v] != "":
 			p.At("fields."+r).Addf("%q is already the %s", v, named[v])
 		default:
