@@ -114,21 +114,27 @@ func (p *pipeline) publish() {
 }
 
 // emit writes the points of every changed, closed bucket (every bucket when
-// all is set) in batches.
+// all is set) in batches. Points whose Write failed stay queued and go out
+// first at the next call: collect has already marked their buckets clean,
+// so a checkpoint after a later successful emit and Flush still covers them.
 func (p *pipeline) emit(ctx context.Context, sink collector.Sink, all bool) error {
 	p.publish()
 	if all {
 		p.aud.finish()
 	}
-	p.points = p.aud.collect(p.points[:0], all)
+	p.points = p.aud.collect(p.points, all) // after any points still queued
 	const batch = 5000
-	for pts := p.points; len(pts) > 0; {
-		n := min(batch, len(pts))
-		if err := sink.Write(ctx, pts[:n]); err != nil {
+	for sent := 0; sent < len(p.points); {
+		n := min(batch, len(p.points)-sent)
+		if err := sink.Write(ctx, p.points[sent:sent+n]); err != nil {
+			rest := copy(p.points, p.points[sent:])
+			clear(p.points[rest:])
+			p.points = p.points[:rest]
 			return fmt.Errorf("entlog %s: write: %w", p.src.name, err)
 		}
-		pts = pts[n:]
+		sent += n
 	}
 	clear(p.points) // let the maps go
+	p.points = p.points[:0]
 	return nil
 }

@@ -261,3 +261,55 @@ func TestCheckpointRefusesAnotherSalt(t *testing.T) {
 		t.Errorf("err = %v, want a refusal of the checkpoint", err)
 	}
 }
+
+// cancelSink cancels the stream during its n-th Write and fails it, as a
+// shutdown signal arriving during a slow write would.
+type cancelSink struct {
+	collectortest.Recorder
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelSink) Write(ctx context.Context, pts []collector.Point) error {
+	if c.n--; c.n == 0 {
+		c.cancel()
+		return ctx.Err()
+	}
+	return c.Recorder.Write(ctx, pts)
+}
+
+// TestStreamShutdownDuringWrite: points whose Write failed at shutdown are
+// written by the last checkpoint, before it records them as done; a
+// restart then ends with the totals of an uninterrupted run.
+func TestStreamShutdownDuringWrite(t *testing.T) {
+	lines := genLog(12, 30000, 300, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), 2*time.Hour)
+	half := len(lines) / 2
+	run := func(interrupt bool) string {
+		dir := t.TempDir()
+		live := writeFile(t, filepath.Join(dir, "access.log"), joinLines(lines[:half]))
+		cfg := genConfig(live)
+		opts := Options{StateDir: filepath.Join(dir, "state"), Now: fakeClock()}
+		sink := &cancelSink{n: -1}
+		if interrupt {
+			ctx, cancel := context.WithCancel(context.Background())
+			sink.n, sink.cancel = 1, cancel
+			s := newTestSource(t, cfg, opts)
+			s.idle = func(ctx context.Context) error {
+				t.Error("the first write did not stop the stream")
+				cancel()
+				return ctx.Err()
+			}
+			if err := s.Stream(ctx, sink); err != nil {
+				t.Fatal(err)
+			}
+		}
+		appendFile(t, live, joinLines(lines[half:]))
+		if err := runStream(t, newTestSource(t, cfg, opts), sink, func() bool { return false }); err != nil {
+			t.Fatal(err)
+		}
+		return collectortest.LineProtocol(sink.Points())
+	}
+	if want, got := run(false), run(true); got != want {
+		t.Errorf("a write interrupted by shutdown lost points:\n%s", diffLP(want, got))
+	}
+}
