@@ -119,8 +119,12 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 		}
 		return p.emit(ctx, sink, false)
 	}
+	dirErr := "" // last directory reload error, logged once until it changes
 	for {
-		if err := p.st.profiler.Reload(); err != nil { // keeps the previous directory
+		if err := p.st.profiler.Reload(); err == nil {
+			dirErr = ""
+		} else if err.Error() != dirErr { // the previous directory stays in use
+			dirErr = err.Error()
 			s.opts.Log.Warn("directory export not reloaded", "source", s.name, "err", err)
 		}
 		err := f.poll(ctx, onLine)
