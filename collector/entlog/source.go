@@ -34,9 +34,15 @@ type Source struct {
 	idle func(ctx context.Context) error
 }
 
-// New checks cfg (defaults applied, validated) and opts and returns a
-// Source named name (the source label of its self-metrics).
+// New applies cfg's defaults (idempotent), validates it and opts, and
+// returns a Source named name (the source label of its self-metrics).
 func New(name string, cfg Config, opts Options) (*Source, error) {
+	cfg.ApplyDefaults()
+	problems := collector.NewProblems()
+	cfg.Validate(problems)
+	if err := problems.Err(); err != nil {
+		return nil, fmt.Errorf("entlog %s: %w", name, err)
+	}
 	if opts.Location == nil {
 		loc, err := time.LoadLocation("Europe/Paris")
 		if err != nil {
