@@ -77,3 +77,22 @@ func TestLogFormatDefaultFieldsENT(t *testing.T) {
 		t.Errorf("err %v, profile %q", err, r.Profile)
 	}
 }
+
+// TestIndexByte checks the word-at-a-time search against bytes.IndexByte
+// at every length and position, with decoys around the target.
+func TestIndexByte(t *testing.T) {
+	for n := range 40 {
+		for at := -1; at < n; at++ {
+			b := []byte(strings.Repeat("\x21\x80\xff\x23", 10)[:n])
+			if at >= 0 {
+				b[at] = '"'
+				if at+1 < n {
+					b[at+1] = '"'
+				}
+			}
+			if got, want := indexByte(b, '"'), strings.IndexByte(string(b), '"'); got != want {
+				t.Fatalf("indexByte(%q) = %d, want %d", b, got, want)
+			}
+		}
+	}
+}
