@@ -4,6 +4,8 @@
 package entlog
 
 import (
+	"time"
+
 	"github.com/entpipe/entpipe/collector"
 )
 
@@ -17,6 +19,20 @@ type Config struct {
 	ParseConfig `yaml:",inline"`
 	// StartAt says where to read a file never seen before: beginning or end.
 	StartAt string `yaml:"start_at"`
+	// Horizon is how far behind the newest event time a late line may still
+	// change (rewrite) the buckets it belongs to; older lines are counted as
+	// too_late. It bounds the memory kept for closed buckets.
+	Horizon time.Duration `yaml:"horizon"`
+	// ReorderWindow is how far out of event-time order lines may arrive (the
+	// interleaved logs of several servers) and still give the exact results
+	// of sorted input.
+	ReorderWindow time.Duration `yaml:"reorder_window"`
+	// CheckpointInterval is how often `run` flushes the sink and writes its
+	// checkpoint: the most work a crash can make entpipe redo.
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
+	// PollInterval is how often `run` looks for new lines, new files,
+	// rotations and truncations once every file has been read to its end.
+	PollInterval time.Duration `yaml:"poll_interval"`
 }
 
 // ApplyDefaults fills unset optional values.
@@ -24,6 +40,18 @@ func (c *Config) ApplyDefaults() {
 	c.ParseConfig.ApplyDefaults()
 	if c.StartAt == "" {
 		c.StartAt = "beginning"
+	}
+	if c.Horizon == 0 {
+		c.Horizon = 10 * time.Minute
+	}
+	if c.ReorderWindow == 0 {
+		c.ReorderWindow = 10 * time.Second
+	}
+	if c.CheckpointInterval == 0 {
+		c.CheckpointInterval = 10 * time.Second
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = time.Second
 	}
 }
 
@@ -36,5 +64,19 @@ func (c *Config) Validate(p collector.Problems) {
 	c.ParseConfig.Validate(p)
 	if c.StartAt != "beginning" && c.StartAt != "end" {
 		p.At("start_at").Addf("%q is not one of [beginning end]", c.StartAt)
+	}
+	if c.ReorderWindow < 0 || c.ReorderWindow > 5*time.Minute {
+		p.At("reorder_window").Addf("%v must be between 0s and 5m", c.ReorderWindow)
+	}
+	if c.Horizon < time.Minute || c.Horizon > 24*time.Hour {
+		p.At("horizon").Addf("%v must be between 1m and 24h", c.Horizon)
+	} else if c.Horizon < c.ReorderWindow {
+		p.At("horizon").Addf("%v must not be shorter than reorder_window (%v)", c.Horizon, c.ReorderWindow)
+	}
+	if c.CheckpointInterval < 100*time.Millisecond {
+		p.At("checkpoint_interval").Addf("%v must be at least 100ms", c.CheckpointInterval)
+	}
+	if c.PollInterval < 10*time.Millisecond || c.PollInterval > time.Minute {
+		p.At("poll_interval").Addf("%v must be between 10ms and 1m", c.PollInterval)
 	}
 }

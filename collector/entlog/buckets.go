@@ -1,0 +1,141 @@
+package entlog
+
+import (
+	"math"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+const minuteNanos = int64(time.Minute)
+
+// classes are the request classes in DESIGN.md order; an event's Class is
+// an index in this list.
+var classes = [...]string{collector.ClassBot, collector.ClassHealth, collector.ClassStatic,
+	collector.ClassAPI, collector.ClassDownload, collector.ClassPage}
+
+// statusClasses are the status_class tag values; an event's Status is an
+// index in this list.
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+const nProfiles = 7 // len(collector.Profiles())
+
+// reqCell is one ent_requests series of a minute.
+type reqCell struct {
+	Requests, Bytes, DurCount int64
+	DurSum, DurMax            int64 // microseconds: integer sums do not depend on line order
+}
+
+// durCell is one ent_request_duration series of a minute; Buckets are
+// per-bucket counts, made cumulative when rendered. The last slot counts
+// requests slower than the largest bound.
+type durCell struct {
+	Count   int64
+	Sum     int64 // microseconds
+	Buckets [9]int64
+}
+
+// minute holds the totals of one UTC minute (Paris offsets are whole hours,
+// so a UTC minute is a Paris minute). Delta is the change of the number of
+// open visits at the start of the minute, summed into Open when the minute
+// closes. Fields are exported for the checkpoint encoder only.
+type minute struct {
+	Visits, PageViews [nProfiles]int64
+	Services          []int64 // [profile*len(services)+service] page views
+	Req               [len(classes)][len(statusClasses)]reqCell
+	Dur               [len(classes)]durCell
+	Delta, Open       int64
+	Seen              bool // had a request or open visits: ent_active is written
+	Closed, Dirty     bool
+}
+
+// count adds a request to the minute's totals (every class).
+func (m *minute) count(ev *event, bounds []float64) {
+	m.Seen = true
+	c := &m.Req[ev.Class][ev.Status]
+	c.Requests++
+	c.Bytes += ev.Bytes
+	if !ev.HasDur {
+		return
+	}
+	us := int64(math.Round(ev.Duration * 1e6))
+	c.DurCount++
+	c.DurSum += us
+	c.DurMax = max(c.DurMax, us)
+	d := &m.Dur[ev.Class]
+	d.Count++
+	d.Sum += us
+	i := 0
+	for i < len(bounds) && ev.Duration > bounds[i] {
+		i++
+	}
+	d.Buckets[i]++
+}
+
+// pointWriter renders minutes and visitor sets as points sharing the
+// source's site tags.
+type pointWriter struct {
+	site     collector.Site
+	services []string
+	profiles []string
+	bounds   []string // collector.DurationBucketFields()
+}
+
+func (w *pointWriter) tags(kv ...string) map[string]string {
+	t := w.site.Tags()
+	for i := 0; i+1 < len(kv); i += 2 {
+		t[kv[i]] = kv[i+1]
+	}
+	return t
+}
+
+// appendMinute renders the non-empty series of minute index mi.
+func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) []collector.Point {
+	at := time.Unix(0, mi*minuteNanos).UTC()
+	for p, prof := range w.profiles {
+		if m.Visits[p] > 0 || m.PageViews[p] > 0 {
+			out = append(out, collector.Point{Measurement: collector.MeasTraffic, Time: at,
+				Tags:   w.tags(collector.TagProfile, prof),
+				Fields: map[string]any{collector.FieldVisits: m.Visits[p], collector.FieldPageViews: m.PageViews[p]}})
+		}
+		for s, svc := range w.services {
+			if n := m.Services[p*len(w.services)+s]; n > 0 {
+				out = append(out, collector.Point{Measurement: collector.MeasService, Time: at,
+					Tags:   w.tags(collector.TagProfile, prof, collector.TagService, svc),
+					Fields: map[string]any{collector.FieldPageViews: n}})
+			}
+		}
+	}
+	for c, class := range classes {
+		for s, sc := range statusClasses {
+			cell := m.Req[c][s]
+			if cell.Requests == 0 {
+				continue
+			}
+			f := map[string]any{collector.FieldRequests: cell.Requests, collector.FieldBytes: cell.Bytes}
+			if cell.DurCount > 0 {
+				f[collector.FieldDurationSum] = seconds(cell.DurSum)
+				f[collector.FieldDurationMax] = seconds(cell.DurMax)
+			}
+			out = append(out, collector.Point{Measurement: collector.MeasRequests, Time: at,
+				Tags: w.tags(collector.TagClass, class, collector.TagStatusClass, sc), Fields: f})
+		}
+		if d := m.Dur[c]; d.Count > 0 {
+			f := map[string]any{collector.FieldDurationCount: d.Count, collector.FieldDurationSumSeconds: seconds(d.Sum)}
+			cum := int64(0)
+			for i, name := range w.bounds {
+				cum += d.Buckets[i]
+				f[name] = cum
+			}
+			out = append(out, collector.Point{Measurement: collector.MeasRequestDuration, Time: at,
+				Tags: w.tags(collector.TagClass, class), Fields: f})
+		}
+	}
+	if m.Seen {
+		out = append(out, collector.Point{Measurement: collector.MeasActive, Time: at,
+			Tags: w.tags(), Fields: map[string]any{collector.FieldOpenVisits: m.Open}})
+	}
+	return out
+}
+
+func seconds(us int64) float64 { return float64(us) / 1e6 }

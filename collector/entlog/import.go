@@ -1,0 +1,196 @@
+package entlog
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// Progress reports how far an import has come; the callback gets it every
+// few hundred thousand lines and at the end of each file.
+type Progress struct {
+	File  string // current file ("-" for stdin)
+	Index int    // its position in the list, from 0
+	Files int    // number of files
+	Lines int64  // lines read so far, all files
+	Bytes int64  // uncompressed bytes read so far, all files
+}
+
+// Summary is what an import did, for `entpipe import` to print.
+type Summary struct {
+	Lines     int64            // lines read
+	Results   map[string]int64 // lines by result (parsed, parse reasons, too_late)
+	PageViews int64
+	Visits    int64
+	Visitors  int64     // distinct visitors over the whole import
+	First     time.Time // event-time span of the parsed lines
+	Last      time.Time
+	Duration  time.Duration // wall-clock time of the import
+}
+
+// LinesPerSecond is the import's throughput.
+func (s Summary) LinesPerSecond() float64 {
+	if s.Duration <= 0 {
+		return 0
+	}
+	return float64(s.Lines) / s.Duration.Seconds()
+}
+
+// String renders the summary for people, one fact a line.
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lines read:      %d\n", s.Lines)
+	keys := make([]string, 0, len(s.Results))
+	for k := range s.Results {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-14s %d\n", k+":", s.Results[k])
+	}
+	fmt.Fprintf(&b, "page views:      %d\nvisits:          %d\nvisitors:        %d\n", s.PageViews, s.Visits, s.Visitors)
+	if !s.First.IsZero() {
+		fmt.Fprintf(&b, "time span:       %s to %s\n", s.First.Format(time.RFC3339), s.Last.Format(time.RFC3339))
+	}
+	fmt.Fprintf(&b, "duration:        %s (%.0f lines/s)\n", s.Duration.Round(time.Millisecond), s.LinesPerSecond())
+	return b.String()
+}
+
+// Import reads paths in order ("-" is stdin; gzip is recognised by its
+// magic bytes), aggregates them as one stream, writes every bucket and
+// visitor set, and flushes the sink. Points go out in batches as minutes
+// close, so memory grows with concurrent visitors, not with input size.
+// Import uses no checkpoint; it is safe to run again on the same files
+// (the points are totals).
+func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string, stdin io.Reader, progress func(Progress)) (Summary, error) {
+	start := s.now()
+	p, err := s.newPipeline()
+	if err != nil {
+		return Summary{}, err
+	}
+	p.aud.visitors.all = map[Key]struct{}{}
+	batches := 0
+	f, err := newFanout(ctx, s, p, func(ctx context.Context) error {
+		if batches++; batches%(checkEvery/batchLines) != 0 {
+			return nil
+		}
+		return p.emit(ctx, sink, false)
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	readErr := s.readAll(f, paths, stdin, progress)
+	if err := f.wait(); err != nil {
+		return Summary{}, err
+	}
+	if readErr != nil {
+		return Summary{}, readErr
+	}
+	if err := p.emit(ctx, sink, true); err != nil {
+		return Summary{}, err
+	}
+	if err := sink.Flush(ctx); err != nil {
+		return Summary{}, fmt.Errorf("entlog %s: flush: %w", s.name, err)
+	}
+	lines := int64(0) // every result, parsed included (emit published it)
+	for _, n := range p.results {
+		lines += n
+	}
+	sum := Summary{Lines: lines, Results: map[string]int64{}, PageViews: p.aud.pageViews,
+		Visits: p.aud.totalVisits, Visitors: int64(len(p.aud.visitors.all)), Duration: s.now().Sub(start)}
+	for r, n := range p.results {
+		if n > 0 {
+			sum.Results[r] = n
+		}
+	}
+	if p.last != 0 {
+		sum.First, sum.Last = time.Unix(0, p.first).UTC(), time.Unix(0, p.last).UTC()
+	}
+	return sum, nil
+}
+
+// readAll hands the lines of paths, in order, to f, reporting progress.
+func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress func(Progress)) error {
+	pr := Progress{Files: len(paths)}
+	lr := newLineReader(nil, nil)
+	report := func() {
+		if progress != nil {
+			progress(pr)
+		}
+	}
+	for i, path := range paths {
+		pr.File, pr.Index = path, i
+		r, closeFn, err := openInput(path, stdin)
+		if err != nil {
+			return fmt.Errorf("entlog %s: %w", s.name, err)
+		}
+		lr.reset(r)
+		lineNo, base, bytesBase := int64(0), pr.Lines, pr.Bytes
+		for {
+			line, tooLong, ok := lr.next()
+			if !ok {
+				break
+			}
+			lineNo++
+			if err := f.line(path, lineNo, line, tooLong); err != nil {
+				closeFn()
+				return err
+			}
+			if lineNo%(16*checkEvery) == 0 {
+				pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed
+				report()
+			}
+		}
+		partial, tooLong := lr.rest()
+		if tooLong || len(partial) > 0 {
+			lineNo++
+			if err := f.line(path, lineNo, partial, tooLong); err != nil {
+				closeFn()
+				return err
+			}
+		}
+		closeFn()
+		if lr.err != nil {
+			return fmt.Errorf("entlog %s: read %s: %w", s.name, path, lr.err)
+		}
+		if err := f.dispatch(); err != nil { // batches do not span files
+			return err
+		}
+		pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed+int64(len(partial))
+		report()
+	}
+	return nil
+}
+
+// openInput opens a file or stdin, decompressing gzip.
+func openInput(path string, stdin io.Reader) (io.Reader, func(), error) {
+	var r io.Reader = stdin
+	closeFn := func() {}
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, closeFn = f, func() { f.Close() }
+	} else if stdin == nil {
+		return nil, nil, fmt.Errorf("stdin (-) is not available")
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			closeFn()
+			return nil, nil, fmt.Errorf("gunzip %s: %w", path, err)
+		}
+		return zr, closeFn, nil
+	}
+	return br, closeFn, nil
+}

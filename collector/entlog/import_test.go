@@ -1,0 +1,78 @@
+package entlog
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+	"github.com/entpipe/entpipe/collector/collectortest"
+)
+
+// TestImportStdinGzipAndProgress: "-" reads the stdin reader, gzip is
+// recognised by content, files are read in order, and progress ends with
+// every line of every file.
+func TestImportStdinGzipAndProgress(t *testing.T) {
+	lines := genLog(31, 5000, 200, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	dir := t.TempDir()
+	first := writeFile(t, filepath.Join(dir, "a.log"), joinLines(lines[:2000]))
+	gz := filepath.Join(dir, "b.log.gz")
+	writeGzip(t, gz, writeFile(t, filepath.Join(dir, "b.log"), joinLines(lines[2000:4000])))
+	stdin := strings.NewReader(joinLines(lines[4000:]))
+	cfg := genConfig("unused")
+	var last Progress
+	calls := 0
+	var rec collectortest.Recorder
+	sum, err := newTestSource(t, cfg, Options{}).Import(context.Background(), &rec, []string{first, gz, "-"}, stdin,
+		func(p Progress) { last, calls = p, calls+1 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls < 3 || last.Lines != 5000 || last.Index != 2 || last.Files != 3 || last.File != "-" {
+		t.Errorf("%d progress calls, last %+v; want at least one per file, ending at 5000 lines of file 2/3", calls, last)
+	}
+	if sum.Lines != 5000 || sum.Results[collector.ResultParsed] != 5000 {
+		t.Errorf("summary %+v, want 5000 lines parsed", sum)
+	}
+	want, _ := importLP(t, newTestSource(t, cfg, Options{}), writeFile(t, filepath.Join(dir, "all.log"), joinLines(lines)))
+	if got := collectortest.LineProtocol(rec.Points()); got != want {
+		t.Errorf("three inputs differ from one file:\n%s", diffLP(want, got))
+	}
+	for _, s := range []string{"lines read:      5000", "parsed:", "visits:", "lines/s"} {
+		if !strings.Contains(sum.String(), s) {
+			t.Errorf("summary lacks %q:\n%s", s, sum)
+		}
+	}
+}
+
+func TestConfigRunSettings(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(*Config)
+		want string // substring of the problems, "" for none
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"negative window", func(c *Config) { c.ReorderWindow = -time.Second }, "reorder_window: -1s must be between 0s and 5m"},
+		{"short horizon", func(c *Config) { c.Horizon = 30 * time.Second }, "horizon: 30s must be between 1m and 24h"},
+		{"horizon below window", func(c *Config) { c.ReorderWindow, c.Horizon = 5*time.Minute, 2*time.Minute }, "must not be shorter than reorder_window"},
+		{"tiny checkpoint", func(c *Config) { c.CheckpointInterval = time.Millisecond }, "checkpoint_interval: 1ms must be at least 100ms"},
+		{"slow poll", func(c *Config) { c.PollInterval = time.Hour }, "poll_interval: 1h0m0s must be between 10ms and 1m"},
+		{"start_at", func(c *Config) { c.StartAt = "middle" }, `start_at: "middle" is not one of`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := genConfig("access.log")
+			c.edit(&cfg)
+			p := collector.NewProblems()
+			cfg.Validate(p)
+			err := p.Err()
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("unexpected problems: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("problems %v, want %q", err, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,160 @@
+package entlog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/entpipe/entpipe/collector"
+)
+
+// Options are the run-time dependencies of a Source: what the process
+// provides rather than what the YAML says.
+type Options struct {
+	Location *time.Location   // zone for lines without offset AND for Paris days; default Europe/Paris
+	Salt     []byte           // secret, stable across restarts
+	StateDir string           // checkpoints of this source (run mode); "" = none
+	Stats    *collector.Stats // self-metrics (entpipe_lines_total{source,result}, rotations, truncations, lag, checkpoint time)
+	Log      *slog.Logger
+	Now      func() time.Time // injected clock (lag, horizon); nil = time.Now
+}
+
+// Source is one entlog source: a set of log files of one ENT, turned into
+// the ent_* measurements. Stream follows the files (`entpipe run`), Import
+// reads given files once (`entpipe import`). A Source holds no state
+// between calls; each call builds its own engine (Stream from the
+// checkpoint). Calls must not run concurrently with the same StateDir.
+type Source struct {
+	name string
+	cfg  Config
+	opts Options
+	// idle waits between polls once every file is read to its end; tests
+	// replace it to act on files without sleeping.
+	idle func(ctx context.Context) error
+}
+
+// New applies cfg's defaults (idempotent), validates it and opts, and
+// returns a Source named name (the source label of its self-metrics).
+func New(name string, cfg Config, opts Options) (*Source, error) {
+	cfg.ApplyDefaults()
+	problems := collector.NewProblems()
+	cfg.Validate(problems)
+	if err := problems.Err(); err != nil {
+		return nil, fmt.Errorf("entlog %s: %w", name, err)
+	}
+	if opts.Location == nil {
+		loc, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			return nil, fmt.Errorf("entlog %s: load zone: %w", name, err)
+		}
+		opts.Location = loc
+	}
+	if len(opts.Salt) == 0 {
+		return nil, fmt.Errorf("entlog %s: a salt is required to hash identities", name)
+	}
+	if opts.Stats == nil {
+		opts.Stats = collector.NewStats()
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Source{name: name, cfg: cfg, opts: opts}
+	s.idle = func(ctx context.Context) error {
+		t := time.NewTimer(cfg.PollInterval)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
+	if _, err := s.newPipeline(); err != nil { // reports parse-config errors at start-up
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Source) now() time.Time { return s.opts.Now() }
+
+// Stream follows the configured files like `tail -F` until ctx is done,
+// resuming from the checkpoint in StateDir. Closed minute buckets and grown
+// visitor sets are written as event time advances; every
+// checkpoint_interval the sink is flushed and only then is the checkpoint
+// (offsets and the whole aggregation state) replaced, so a crash at any
+// moment replays from a state whose points are all durable, and rewrites
+// the same totals. It returns nil when ctx is done (after a last flush and
+// checkpoint), or the first sink or I/O error.
+func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
+	p, err := s.newPipeline()
+	if err != nil {
+		return err
+	}
+	f := newFollower(s)
+	if err := s.restore(p, f); err != nil {
+		return err
+	}
+	defer f.close()
+	lastCheckpoint := s.now()
+	checkpoint := func(ctx context.Context) error {
+		if err := p.emit(ctx, sink, false); err != nil {
+			return err
+		}
+		if err := sink.Flush(ctx); err != nil {
+			return fmt.Errorf("entlog %s: flush: %w", s.name, err)
+		}
+		lastCheckpoint = s.now()
+		return s.save(p, f)
+	}
+	n := 0
+	onLine := func(file string, lineNo int64, line []byte, tooLong bool) error {
+		if tooLong {
+			p.bad(ReasonTooLong, file, lineNo)
+		} else {
+			p.line(line, file, lineNo)
+		}
+		if n++; n%checkEvery != 0 {
+			return nil
+		}
+		if s.now().Sub(lastCheckpoint) >= s.cfg.CheckpointInterval {
+			return checkpoint(ctx)
+		}
+		return p.emit(ctx, sink, false)
+	}
+	dirErr := "" // last directory reload error, logged once until it changes
+	for {
+		if err := p.st.profiler.Reload(); err == nil {
+			dirErr = ""
+		} else if err.Error() != dirErr { // the previous directory stays in use
+			dirErr = err.Error()
+			s.opts.Log.Warn("directory export not reloaded", "source", s.name, "err", err)
+		}
+		err := f.poll(ctx, onLine)
+		if err == nil {
+			if s.now().Sub(lastCheckpoint) >= s.cfg.CheckpointInterval {
+				err = checkpoint(ctx)
+			} else {
+				err = p.emit(ctx, sink, false)
+			}
+		}
+		if err == nil {
+			err = s.idle(ctx)
+		}
+		if ctx.Err() != nil {
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			return checkpoint(final)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// checkEvery is how many lines pass between two looks at the clock (emit
+// closed buckets, maybe checkpoint) while a long backlog is read.
+const checkEvery = 1 << 14
