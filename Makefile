@@ -64,9 +64,9 @@ test-short:
 bench: tools
 	@$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## demo: the bulletin scenario end to end on local defaults.
-demo:
-	@echo "make demo: not implemented yet (issue #9)"; exit 2
+## demo: the bulletin scenario end to end on local defaults (see deploy/demo/demo.sh).
+demo: $(INFLUXD) build
+	@deploy/demo/demo.sh
 
 clean:
 	@rm -rf bin .demo

@@ -30,8 +30,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "follow the configured sources and feed InfluxDB and /metrics until stopped", notYet("run", 3)},
-		{"import", "read log files or exports once, write their totals to InfluxDB, print a summary", notYet("import", 3)},
+		{"run", "follow the configured sources and feed InfluxDB and /metrics until stopped", runRun},
+		{"import", "read log files or exports once, write their totals to InfluxDB, print a summary", runImport},
 		{"simulate", "generate the bulletin-2020 scenario's logs and exports", runSimulate},
 		{"dashboards", "export or provision the Grafana dashboards", runDashboards},
 		{"report", "write the directors' HTML report from InfluxDB", runReport},
@@ -121,24 +121,5 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	default:
 		return nil, fmt.Errorf("-log.format: %q is not one of text, json", l.format)
-	}
-}
-
-// notYet is the honest placeholder of a subcommand that a later issue
-// builds: it has a -help and fails with the usage exit code.
-func notYet(name string, issue int) func(context.Context, *stdio, []string) int {
-	return func(_ context.Context, io *stdio, args []string) int {
-		fs := newFlagSet(io, name, "", fmt.Sprintf("Not implemented yet (issue #%d).", issue))
-		var lf logFlags
-		lf.register(fs)
-		if code, ok := parseFlags(fs, args); !ok {
-			return code
-		}
-		if _, err := lf.logger(io.err); err != nil {
-			fmt.Fprintf(io.err, "entpipe %s: %v\n", name, err)
-			return exitUsage
-		}
-		fmt.Fprintf(io.err, "entpipe %s: not implemented yet (issue #%d)\n", name, issue)
-		return exitUsage
 	}
 }

@@ -24,6 +24,7 @@ is the bulletin's volume (ENT 92 near 180,000 visits a day in late March
 	scale := fs.Float64("scale", 1, "volume relative to the bulletin's (0.01 = 1 %)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	workers := fs.Int("workers", 0, "files generated in parallel (0: one per CPU)")
+	influxURL := fs.String("influx-url", "http://127.0.0.1:8086", "InfluxDB URL written into the generated entpipe.yaml")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -43,7 +44,7 @@ is the bulletin's volume (ENT 92 near 180,000 visits a day in late March
 		fmt.Fprintf(io.err, "entpipe simulate: -scale %g: must be positive\n", *scale)
 		return exitUsage
 	}
-	sum, err := simulate.Run(ctx, simulate.Options{Out: *out, From: first, To: last, Scale: *scale, Seed: *seed, Workers: *workers})
+	sum, err := simulate.Run(ctx, simulate.Options{Out: *out, From: first, To: last, Scale: *scale, Seed: *seed, Workers: *workers, InfluxURL: *influxURL})
 	if err != nil {
 		fmt.Fprintf(io.err, "entpipe simulate: %v\n", err)
 		return exitRuntime

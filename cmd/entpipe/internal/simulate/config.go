@@ -8,21 +8,21 @@ import (
 )
 
 // writeConfig writes out/entpipe.yaml: one entlog source per simulated ENT
-// reading its daily files, one Enseigno source per département, data under
-// out/data and InfluxDB on its local default. `entpipe check` accepts it;
-// the demo points the influx section at its own server.
-func writeConfig(out string, ents []ENT) (FileStat, error) {
+// reading its daily files (services and health probe declared, new files
+// only when followed by `entpipe run`, since `entpipe import` reads the
+// history), one Enseigno source per département, data under out/data, the
+// ENT 92 capacity of the bulletin, and InfluxDB at influxURL with a
+// retention long enough to keep 2019–2020 points (InfluxDB refuses points
+// older than the retention). `entpipe check` accepts it.
+func writeConfig(out, influxURL string, ents []ENT) (FileStat, error) {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return FileStat{}, fmt.Errorf("simulate: %w", err)
 	}
-	// The simulated services and health probe, as entlog's services and
-	// health_paths settings; commented out until those keys are part of
-	// the configuration schema on main (strict decoding rejects them).
 	var v strings.Builder
-	v.WriteString("      # health_paths: [/healthz]\n      # services:\n")
+	v.WriteString("      health_paths: [/healthz]\n      services:\n")
 	for _, s := range services() {
-		fmt.Fprintf(&v, "      #   /%s: %s\n", s.name, s.name)
+		fmt.Fprintf(&v, "        /%s: %s\n", s.name, serviceSlug(s.name))
 	}
 	vocabulary := v.String()
 	var b strings.Builder
@@ -31,10 +31,13 @@ func writeConfig(out string, ents []ENT) (FileStat, error) {
 data_dir: %q
 timezone: Europe/Paris
 influx:
-  url: http://127.0.0.1:8086
+  url: %s
   bucket: ent/autogen
+  retention: 87600h   # ten years: the scenario's points date from 2019-2020
+capacity:
+  - {department: "92", ent: ent92, visits_per_day: 180000}
 sources:
-`, Scenario, abs, filepath.Join(abs, "data"))
+`, Scenario, abs, filepath.Join(abs, "data"), influxURL)
 	for _, e := range ents {
 		fmt.Fprintf(&b, `  - name: %s
     entlog:
@@ -42,6 +45,7 @@ sources:
       ent: %s
       format: ent
       paths: [%q]
+      start_at: end       # entpipe run follows new lines; entpipe import reads the history
 %s`, e.Name, e.Department, e.Name, filepath.Join(abs, "logs", e.Name, "access.log-*"), vocabulary)
 	}
 	deps, _ := enseignoDeps()
@@ -58,4 +62,18 @@ sources:
 		return FileStat{}, fmt.Errorf("simulate: %w", err)
 	}
 	return FileStat{Path: path, Lines: int64(strings.Count(b.String(), "\n")), Bytes: int64(b.Len())}, nil
+}
+
+// serviceSlug is the French service slug of a simulated path prefix, as
+// directors know the ENT's services.
+func serviceSlug(path string) string {
+	slugs := map[string]string{
+		"timeline": "fil-de-nouveautes", "conversation": "messagerie", "homeworks": "cahier-de-textes",
+		"workspace": "espace-documentaire", "schoolbook": "carnet-de-liaison", "calendar": "agenda",
+		"exercizer": "exercices", "actualites": "actualites", "blog": "blog", "pages": "pages",
+	}
+	if s, ok := slugs[path]; ok {
+		return s
+	}
+	return path
 }

@@ -46,6 +46,9 @@ type Options struct {
 	ENTs []string
 	// Workers bounds the files written in parallel; 0 means GOMAXPROCS.
 	Workers int
+	// InfluxURL is the InfluxDB of the generated configuration; "" means
+	// http://127.0.0.1:8086.
+	InfluxURL string
 }
 
 // FileStat is one written file.
@@ -125,7 +128,11 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 		return Summary{}, err
 	}
 	files = append(files, load)
-	cfg, err := writeConfig(o.Out, ents)
+	influxURL := o.InfluxURL
+	if influxURL == "" {
+		influxURL = "http://127.0.0.1:8086"
+	}
+	cfg, err := writeConfig(o.Out, influxURL, ents)
 	if err != nil {
 		return Summary{}, err
 	}
