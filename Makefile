@@ -73,7 +73,7 @@ clean:
 
 ## report: the directors' report from the InfluxDB of REPORT_CONFIG, then a
 ## headless Chromium screenshot of it (REPORT_DIR/screenshot.png) to look at.
-REPORT_CONFIG ?= .demo/entpipe.yaml
+REPORT_CONFIG ?= .demo/sim/entpipe.yaml
 REPORT_DIR    ?= .demo/report
 REPORT_FLAGS  ?= -from 2019-09-02 -to 2020-04-30 -day 2020-03-30 -ent ent92
 CHROMIUM      ?= $(shell command -v chromium || command -v chromium-browser)

@@ -73,7 +73,7 @@ data_dir for the next run and the exit code is 1.`)
 	}
 	closeErr := sink.Close(closeCtx)
 	if summary != "" {
-		fmt.Fprint(io.out, summary)
+		fmt.Fprintln(io.out, strings.TrimRight(summary, "\n"))
 	}
 	switch {
 	case importErr != nil:

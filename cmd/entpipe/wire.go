@@ -42,7 +42,7 @@ func (d *deps) stateDir(source string) string {
 func (d *deps) entlog(s SourceConfig) (*entlog.Source, error) {
 	return entlog.New(s.Name, *s.Entlog, entlog.Options{
 		Location: d.loc, Salt: d.salt, StateDir: d.stateDir(s.Name),
-		Stats: d.stats, Log: d.log.With("source", s.Name),
+		Stats: d.stats, Log: d.log, // entlog names its source in every record
 	})
 }
 

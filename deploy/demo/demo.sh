@@ -106,7 +106,7 @@ cp -r deploy/grafana/provisioning "$demo/grafana/provisioning"
 say "writing the directors' report to .demo/report"
 "$entpipe" report -config "$config" -out "$demo/report" -from "$from" -to "$to" -day 2020-03-30 -ent ent92
 
-query() { curl -fsS -G "$influx_url/query" --data-urlencode "db=ent" --data-urlencode "q=$1" | grep -o '"values":\[\[[^]]*\]' | sed 's/.*,//'; }
+query() { curl -fsS -G "$influx_url/query" --data-urlencode "db=ent" --data-urlencode "q=$1" | grep -o '"values":\[\[[^]]*\]' | sed -e 's/.*,//' -e 's/\]$//'; }
 day="time >= '2020-03-29T22:00:00Z' AND time < '2020-03-30T22:00:00Z'"
 visits=$(query "SELECT sum(visits) FROM ent_traffic WHERE ent = 'ent92' AND $day")
 views=$(query "SELECT sum(page_views) FROM ent_traffic WHERE ent = 'ent92' AND $day")
