@@ -95,7 +95,8 @@ for dep in 92 78; do
 done
 if [ -f "$demo/sim/infra/infra_load.lp.gz" ]; then
 	say "replaying the simulated server-load recording"
-	gunzip -c "$demo/sim/infra/infra_load.lp.gz" | curl -fsS --data-binary @- "$influx_url/write?db=ent"
+	gunzip -c "$demo/sim/infra/infra_load.lp.gz" |
+		split -l 5000 --filter "curl -fsS --data-binary @- '$influx_url/write?db=ent'"
 fi
 
 say "exporting the Grafana dashboards and provisioning files to .demo/grafana"
