@@ -51,3 +51,20 @@ func (p Problems) Err() error { return errors.Join(*p.errs...) }
 
 // Len is the number of problems recorded so far.
 func (p Problems) Len() int { return len(*p.errs) }
+
+// Section is a configuration section with explicit defaults and
+// validation, as every source and sink config is.
+type Section interface {
+	ApplyDefaults()
+	Validate(Problems)
+}
+
+// Check applies s's defaults, then returns all of its problems joined, or
+// nil. Constructors call it so that a config built in code (tests, tools)
+// gets the same checks as one loaded from YAML.
+func Check(s Section) error {
+	s.ApplyDefaults()
+	p := NewProblems()
+	s.Validate(p)
+	return p.Err()
+}

@@ -60,10 +60,7 @@ type Source struct {
 // New checks cfg (defaults applied) and returns its source. name is the
 // source's name in self-metrics, logs and the state file.
 func New(name string, cfg Config, opts Options) (*Source, error) {
-	cfg.ApplyDefaults()
-	p := collector.NewProblems()
-	cfg.Validate(p)
-	if err := p.Err(); err != nil {
+	if err := collector.Check(&cfg); err != nil {
 		return nil, fmt.Errorf("enseigno %s: %w", name, err)
 	}
 	paris, err := time.LoadLocation("Europe/Paris")

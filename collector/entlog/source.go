@@ -37,10 +37,7 @@ type Source struct {
 // New applies cfg's defaults (idempotent), validates it and opts, and
 // returns a Source named name (the source label of its self-metrics).
 func New(name string, cfg Config, opts Options) (*Source, error) {
-	cfg.ApplyDefaults()
-	problems := collector.NewProblems()
-	cfg.Validate(problems)
-	if err := problems.Err(); err != nil {
+	if err := collector.Check(&cfg); err != nil {
 		return nil, fmt.Errorf("entlog %s: %w", name, err)
 	}
 	if opts.Location == nil {

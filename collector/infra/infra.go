@@ -67,10 +67,7 @@ type target struct {
 // New checks cfg (after applying its defaults) and returns a Source named
 // name (the source label of its self-metrics).
 func New(name string, cfg Config, opts Options) (*Source, error) {
-	cfg.ApplyDefaults()
-	p := collector.NewProblems()
-	cfg.Validate(p)
-	if err := p.Err(); err != nil {
+	if err := collector.Check(&cfg); err != nil {
 		return nil, fmt.Errorf("infra %s: invalid config: %w", name, err)
 	}
 	if opts.Client == nil {

@@ -21,10 +21,7 @@ import (
 // and maps it for InfluxQL (database = bucket name, rp "autogen"), which the
 // reports and dashboards read through.
 func Setup(ctx context.Context, cfg Config) error {
-	cfg.ApplyDefaults()
-	p := collector.NewProblems()
-	cfg.Validate(p)
-	if err := p.Err(); err != nil {
+	if err := collector.Check(&cfg); err != nil {
 		return fmt.Errorf("influx setup: invalid configuration:\n%w", err)
 	}
 	token, err := cfg.Token()
