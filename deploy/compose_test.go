@@ -126,6 +126,7 @@ func TestComposeEntpipe(t *testing.T) {
 	}
 	for _, name := range []string{"entpipe", "entpipe-setup"} {
 		svc := c.Services[name]
+		checkArgs(t, name, svc.Command)
 		i := slices.Index(svc.Command, "-config")
 		if i < 0 || mounts(svc.Volumes)[svc.Command[i+1]] != "./entpipe.yaml" {
 			t.Errorf("%s: -config is not the mounted ./entpipe.yaml (command %q)", name, svc.Command)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -202,5 +203,31 @@ func mustExist(t *testing.T, what, path string) {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("%s: %v", what, err)
+	}
+}
+
+// checkArgs runs `entpipe <command> -help` for the command line args (as
+// given after the binary) and fails unless every flag in args is one the
+// command lists: the deployment files call flags that exist.
+func checkArgs(t *testing.T, where string, args []string) {
+	t.Helper()
+	if len(args) == 0 {
+		t.Errorf("%s: no entpipe command line", where)
+		return
+	}
+	cmd := args[:1]
+	if args[0] == "influx" && len(args) > 1 {
+		cmd = args[:2]
+	}
+	out, err := exec.Command(entpipeBinary(t), append(slices.Clone(cmd), "-help")...).CombinedOutput()
+	if err != nil {
+		t.Errorf("%s: entpipe %s -help: %v\n%s", where, strings.Join(cmd, " "), err, out)
+		return
+	}
+	for _, a := range args[len(cmd):] {
+		flag := "\n  " + strings.SplitN(a, "=", 2)[0]
+		if strings.HasPrefix(a, "-") && !strings.Contains(string(out), flag+" ") && !strings.Contains(string(out), flag+"\n") {
+			t.Errorf("%s: entpipe %s has no flag %s", where, strings.Join(cmd, " "), a)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package deploy_test
 
 import (
 	"debug/elf"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"regexp"
@@ -80,6 +81,11 @@ func TestDockerfileRuntime(t *testing.T) {
 			t.Errorf("final stage lacks %s", want)
 		}
 	}
+	var cmd []string
+	if err := json.Unmarshal([]byte(instruction(t, final, "CMD", "run")), &cmd); err != nil {
+		t.Fatalf("CMD: %v", err)
+	}
+	checkArgs(t, "Dockerfile CMD", cmd)
 	// The builder's Go is the one go.mod asks for.
 	goMod := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(readFile(t, "../go.mod"))
 	if goMod == nil || !strings.Contains(df, "ARG GO_VERSION="+goMod[1]+"\n") {

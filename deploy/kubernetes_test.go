@@ -214,6 +214,7 @@ func TestIntegrationKustomizeBuild(t *testing.T) {
 		t.Fatal("no entpipe container")
 	}
 	c := pod.Containers[i]
+	checkArgs(t, "DaemonSet", c.Args)
 	if j := slices.Index(c.Args, "-web.listen-address"); j < 0 || c.Args[j+1] != ":"+metricsPort {
 		t.Errorf("args %q: want -web.listen-address :%s", c.Args, metricsPort)
 	}

@@ -30,6 +30,11 @@ func TestSystemdUnit(t *testing.T) {
 	if len(exec) != 1 || !strings.Contains(exec[0], " run -config /etc/entpipe/entpipe.yaml ") || !strings.Contains(exec[0], " -web.listen-address :"+metricsPort) {
 		t.Errorf("ExecStart %q: want entpipe run -config … -web.listen-address :%s", exec, metricsPort)
 	}
+	for _, key := range []string{"ExecStartPre", "ExecStart"} {
+		for _, line := range unitValues(unit, key) {
+			checkArgs(t, key, strings.Fields(line)[1:])
+		}
+	}
 	for key, want := range map[string]string{
 		"DynamicUser":              "yes",
 		"NoNewPrivileges":          "yes",
