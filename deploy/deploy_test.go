@@ -190,11 +190,7 @@ func lookup(n *yaml.Node, keys ...string) *yaml.Node {
 
 func decodeFile(t *testing.T, path string, v any) {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(data, v); err != nil {
+	if err := yaml.Unmarshal([]byte(readFile(t, path)), v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
