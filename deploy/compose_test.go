@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"context"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
 
 	"github.com/entpipe/entpipe/exporters/prom/promtest"
 )
@@ -234,4 +237,26 @@ func glob(t *testing.T, pattern string) []string {
 		t.Fatalf("glob %s: %v, %d files", pattern, err, len(files))
 	}
 	return files
+}
+
+// TestComposeSpec loads compose.yaml with compose-go, the loader of
+// `docker compose` itself: schema validation (an unknown or misspelt key
+// fails), interpolation with the defaults of the environment variables.
+func TestComposeSpec(t *testing.T) {
+	opts, err := cli.NewProjectOptions([]string{"compose/compose.yaml"}, cli.WithWorkingDirectory("compose"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("compose.yaml: %v", err)
+	}
+	for _, name := range []string{"entpipe", "entpipe-setup"} {
+		if s, ok := p.Services[name]; !ok || s.Image != image+":"+imageTag {
+			t.Errorf("%s: image %q, want %s:%s", name, s.Image, image, imageTag)
+		}
+	}
+	if len(p.Secrets) != len(loadCompose(t).Secrets) {
+		t.Errorf("compose-go sees %d secrets", len(p.Secrets))
+	}
 }
