@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	k8syaml "sigs.k8s.io/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite kubernetes/base/prometheusrule.yaml from prometheus/rules")
@@ -105,7 +108,9 @@ func TestKubernetesReferences(t *testing.T) {
 	var k kustomization
 	decodeFile(t, kustomizeDir+"/kustomization.yaml", &k)
 	for _, r := range k.Resources {
-		mustExist(t, "resource", filepath.Join(kustomizeDir, r))
+		var n yaml.Node
+		decodeFile(t, filepath.Join(kustomizeDir, r), &n)
+		strictDecode(t, r+": "+lookup(&n, "kind").Value, &n)
 	}
 	for _, g := range k.ConfigMapGenerator {
 		for _, f := range g.Files {
@@ -175,7 +180,9 @@ func TestIntegrationKustomizeBuild(t *testing.T) {
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		objs[lookup(&n, "kind").Value] = &n
+		kind := lookup(&n, "kind").Value
+		objs[kind] = &n
+		strictDecode(t, kind, &n)
 	}
 	for _, kind := range []string{"ConfigMap", "Secret", "DaemonSet", "Service", "ServiceMonitor", "PrometheusRule"} {
 		if objs[kind] == nil {
@@ -270,6 +277,34 @@ func TestIntegrationKustomizeBuild(t *testing.T) {
 	sel := lookup(objs["ServiceMonitor"], "spec", "selector", "matchLabels", "app.kubernetes.io/name")
 	if sel == nil || sel.Value != lookup(objs["Service"], "metadata", "labels", "app.kubernetes.io/name").Value {
 		t.Error("ServiceMonitor selector does not match the Service's labels")
+	}
+}
+
+// strictDecode decodes the core objects (kind, or "file: kind") into their Kubernetes API types,
+// refusing unknown fields: a misspelt key in a manifest fails here rather
+// than being dropped by the API server. The Prometheus Operator kinds are
+// checked field by field above.
+func strictDecode(t *testing.T, kind string, n *yaml.Node) {
+	t.Helper()
+	var obj any
+	switch kind[strings.LastIndex(kind, " ")+1:] {
+	case "DaemonSet":
+		obj = &appsv1.DaemonSet{}
+	case "Service":
+		obj = &corev1.Service{}
+	case "ConfigMap":
+		obj = &corev1.ConfigMap{}
+	case "Secret":
+		obj = &corev1.Secret{}
+	default:
+		return
+	}
+	doc, err := yaml.Marshal(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k8syaml.UnmarshalStrict(doc, obj); err != nil {
+		t.Errorf("%s: %v", kind, err)
 	}
 }
 
