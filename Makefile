@@ -8,7 +8,7 @@ INFLUXD   := $(BIN)/influxd
 STATICCHECK := $(BIN)/staticcheck
 INFLUXD_VERSION     := v1.8.10
 STATICCHECK_VERSION := v0.8.2
-DEBIAN_PACKAGES     := prometheus prometheus-node-exporter prometheus-alertmanager nginx
+DEBIAN_PACKAGES     := prometheus prometheus-node-exporter prometheus-alertmanager nginx systemd file
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 

@@ -1,6 +1,8 @@
 package entlog
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -122,6 +124,34 @@ func TestStreamFollowsFiles(t *testing.T) {
 	}
 	if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultParsed); got != 610 {
 		t.Errorf("after restart, parsed lines = %v, want 610", got)
+	}
+}
+
+// TestStreamSkipsCompressedRotations: a glob like access.log* also matches
+// the compressed rotations, which run must not read (import does).
+func TestStreamSkipsCompressedRotations(t *testing.T) {
+	lines := genLog(3, 150, 20, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "access.log"), joinLines(lines[:100]))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write([]byte(joinLines(lines[100:]))); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "access.log.2.gz"), gz.String())
+	stats := collector.NewStats()
+	s := newTestSource(t, genConfig(filepath.Join(dir, "access.log*")), Options{Stats: stats, Now: fakeClock()})
+	if err := runStream(t, s, &collectortest.Recorder{}, func() bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultParsed); got != 100 {
+		t.Errorf("parsed lines = %v, want 100 (the .gz rotation is not followed)", got)
+	}
+	if got := counter(stats, collector.MetricLines, "source", "test", "result", "binary"); got != 0 {
+		t.Errorf("binary lines = %v, want 0", got)
 	}
 }
 

@@ -193,6 +193,9 @@ func (f *follower) scan() (map[fileID]string, error) {
 			return nil, fmt.Errorf("entlog %s: glob %q: %w", f.src.name, pattern, err)
 		}
 		for _, m := range matches {
+			if compressed(m) {
+				continue // a rotated file logrotate compressed: read before it was renamed
+			}
 			fi, err := os.Stat(m)
 			if err != nil || !fi.Mode().IsRegular() {
 				continue // vanished between glob and stat, or not a file
@@ -202,6 +205,18 @@ func (f *follower) scan() (map[fileID]string, error) {
 		}
 	}
 	return current, nil
+}
+
+// compressed reports whether path is a compressed rotation (by its
+// extension). Globs such as access.log* match them, but their lines were read
+// from the live file before rotation; following them would count them twice
+// (or as binary junk). `entpipe import` reads them.
+func compressed(path string) bool {
+	switch filepath.Ext(path) {
+	case ".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip":
+		return true
+	}
+	return false
 }
 
 func (f *follower) open(t *tracked) error {
