@@ -36,8 +36,15 @@ stop_pid() { # stop the process whose pid is in file $1, if it is still ours
 	rm -f "$f"
 }
 import_pids=()
+stop_imports() { # an interrupted import retries InfluxDB for minutes: TERM, then KILL (re-running is safe)
+	[ ${#import_pids[@]} -gt 0 ] || return 0
+	kill "${import_pids[@]}" 2>/dev/null || true
+	for _ in $(seq 30); do kill -0 "${import_pids[@]}" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "${import_pids[@]}" 2>/dev/null || true
+	import_pids=()
+}
 stop_all() {
-	[ ${#import_pids[@]} -eq 0 ] || kill "${import_pids[@]}" 2>/dev/null || true
+	stop_imports
 	stop_pid "$demo/run.pid"
 	stop_pid "$demo/influxd.pid"
 }
