@@ -94,27 +94,17 @@ fi
 say "creating the database and its retention policy"
 "$entpipe" influx setup -config "$config"
 
-# The three ENTs are imported in parallel: their series are disjoint, and
-# one import keeps a single write in flight, which leaves influxd on one
-# core while the small demo scale makes the import point-bound.
-ents=(ent92 ecollege78 oze78)
-say "importing the access logs of ${ents[*]} (in parallel; logs in .demo/import-*.log)"
-start=$SECONDS
-for ent in "${ents[@]}"; do
-	"$entpipe" import -config "$config" -source "$ent" -progress never "$demo"/sim/logs/$ent/access.log-* > "$demo/import-$ent.log" 2>&1 &
-	import_pids+=($!)
+# One import at a time: they share the configuration's data_dir, whose
+# spool belongs to one process. Each runs in the background and is waited
+# for, so that Ctrl-C reaches the trap at once (bash runs traps only
+# between foreground commands).
+for ent in ent92 ecollege78 oze78; do
+	say "importing the access logs of $ent"
+	"$entpipe" import -config "$config" -source "$ent" -progress never "$demo"/sim/logs/$ent/access.log-* &
+	import_pids=($!)
+	wait "${import_pids[0]}" || { echo "import of $ent failed"; import_pids=(); stop_all; exit 1; }
+	import_pids=()
 done
-failed=""
-for i in "${!ents[@]}"; do
-	wait "${import_pids[$i]}" || failed="$failed ${ents[$i]}"
-done
-import_pids=()
-for ent in "${ents[@]}"; do
-	printf -- '-- %s\n' "$ent"
-	grep -v 'msg="bad log line"' "$demo/import-$ent.log" || true
-done
-echo "three imports in $((SECONDS - start)) s"
-[ -z "$failed" ] || { echo "import failed:$failed (see .demo/import-*.log)"; stop_all; exit 1; }
 for dep in 92 78; do
 	say "importing the Enseigno export of the $dep"
 	"$entpipe" import -config "$config" -source "enseigno-$dep" -progress never "$demo/sim/enseigno/enseigno-$dep.csv"
