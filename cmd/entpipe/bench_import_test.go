@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,8 +11,6 @@ import (
 	"time"
 
 	"github.com/entpipe/entpipe/cmd/entpipe/internal/simulate"
-	"github.com/entpipe/entpipe/collector"
-	"github.com/entpipe/entpipe/collector/collectortest"
 	"github.com/entpipe/entpipe/exporters/influx/influxtest"
 )
 
@@ -23,7 +19,7 @@ import (
 // parsed, aggregated and written to a real influxd until every point is
 // acknowledged. One op is one whole import; it reports lines/s and
 // points/s (points: the distinct bucket totals the import writes, counted
-// once beforehand into a Recorder). Two shapes:
+// once beforehand into a Recorder by recordImport). Two shapes:
 //
 //   - lockdown-day: Monday 30 March 2020, line-bound (many lines per
 //     minute bucket). ENTPIPE_BENCH_SCALE sets its scale (default 0.25,
@@ -83,7 +79,11 @@ func simulatedImport(b *testing.B, s *influxtest.Server, from, to time.Time, sca
 }
 
 func benchImport(b *testing.B, config string, logs []string) {
-	points := countPoints(b, config, logs)
+	_, recorded := recordImport(b, config, "ent92", logs)
+	points := len(recorded)
+	if points == 0 {
+		b.Fatal("the import wrote no point")
+	}
 	linesRe := regexp.MustCompile(`lines read:\s+(\d+)`)
 	var lines int64
 	b.ResetTimer()
@@ -103,39 +103,4 @@ func benchImport(b *testing.B, config string, logs []string) {
 	b.ReportMetric(float64(points)/perOp, "points/s")
 	b.ReportMetric(float64(lines), "lines/op")
 	b.ReportMetric(float64(points), "points/op")
-}
-
-// countPoints imports the files once into a Recorder and returns the
-// number of distinct series-times written.
-func countPoints(b *testing.B, config string, logs []string) int {
-	b.Helper()
-	cfg, err := loadConfig(config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	src, err := pickSource(cfg, "ent92")
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := newDeps(cfg, collector.NewStats(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := d.entlog(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rec := &collectortest.Recorder{}
-	if _, err := e.Import(context.Background(), rec, logs, nil, nil); err != nil {
-		b.Fatal(err)
-	}
-	keys := map[string]bool{}
-	for _, p := range rec.Points() {
-		k, _ := collectortest.Line(p)
-		keys[k] = true
-	}
-	if len(keys) == 0 {
-		b.Fatal("the import wrote no point")
-	}
-	return len(keys)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/entpipe/entpipe/cmd/entpipe/internal/simulate"
 	"github.com/entpipe/entpipe/collector"
 	"github.com/entpipe/entpipe/collector/collectortest"
+	"github.com/entpipe/entpipe/collector/entlog"
 )
 
 // calibrationScale keeps the calibration import small (about 60,000 lines
@@ -38,37 +39,47 @@ func simulateAndImport(t *testing.T, day time.Time) importedDay {
 	if err != nil {
 		t.Fatalf("simulate %s: %v", day.Format(time.DateOnly), err)
 	}
-	cfg, err := loadConfig(filepath.Join(out, "entpipe.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := pickSource(cfg, "ent92")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := newDeps(cfg, collector.NewStats(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
 	paths, err := filepath.Glob(filepath.Join(out, "logs", "ent92", "access.log-*"))
 	if err != nil || len(paths) != 1 {
 		t.Fatalf("simulated logs of %s: %v %v", day.Format(time.DateOnly), paths, err)
 	}
-	rec := &collectortest.Recorder{}
+	sum, points := recordImport(t, filepath.Join(out, "entpipe.yaml"), "ent92", paths)
+	return importedDay{day: day, points: points, visits: sum.Visits, results: sum.Results}
+}
+
+// recordImport imports paths as the configuration's source, the way
+// `entpipe import` builds it (loadConfig, deps, entlog source), into a
+// Recorder; it returns the summary and the points InfluxDB would hold (the
+// last write of a series-time wins, as an upsert).
+func recordImport(tb testing.TB, config, source string, paths []string) (entlog.Summary, map[string]collector.Point) {
+	tb.Helper()
+	cfg, err := loadConfig(config)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	src, err := pickSource(cfg, source)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := newDeps(cfg, collector.NewStats(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
 	e, err := d.entlog(src)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	rec := &collectortest.Recorder{}
 	sum, err := e.Import(context.Background(), rec, paths, nil, nil)
 	if err != nil {
-		t.Fatalf("import %s: %v", day.Format(time.DateOnly), err)
+		tb.Fatalf("import %v: %v", paths, err)
 	}
-	got := importedDay{day: day, points: map[string]collector.Point{}, visits: sum.Visits, results: sum.Results}
+	points := map[string]collector.Point{}
 	for _, p := range rec.Points() {
 		key, _ := collectortest.Line(p)
-		got.points[key] = p // the last write of a series-time wins, as in InfluxDB
+		points[key] = p
 	}
-	return got
+	return sum, points
 }
 
 // sum adds up an integer field of the points of a measurement that match
