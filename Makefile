@@ -73,6 +73,8 @@ clean:
 
 ## report: the directors' report from the InfluxDB of REPORT_CONFIG, then a
 ## headless Chromium screenshot of it (REPORT_DIR/screenshot.png) to look at.
+## After `make demo` (which stops its influxd) the demo's influxd is started
+## for the duration of the report (deploy/demo/with-influxd.sh).
 REPORT_CONFIG ?= .demo/sim/entpipe.yaml
 REPORT_DIR    ?= .demo/report
 REPORT_FLAGS  ?= -from 2019-09-02 -to 2020-04-30 -day 2020-03-30 -ent ent92
@@ -80,7 +82,7 @@ CHROMIUM      ?= $(shell command -v chromium || command -v chromium-browser)
 .PHONY: report
 report: build
 	@echo ">> writing the report of $(REPORT_CONFIG) into $(REPORT_DIR)"
-	@bin/entpipe report -config $(REPORT_CONFIG) -out $(REPORT_DIR) $(REPORT_FLAGS)
+	@deploy/demo/with-influxd.sh bin/entpipe report -config $(REPORT_CONFIG) -out $(REPORT_DIR) $(REPORT_FLAGS)
 	@if [ -z "$(CHROMIUM)" ]; then echo "chromium not found: apt-get install -y chromium"; exit 1; fi
 	@echo ">> screenshot $(REPORT_DIR)/screenshot.png (headless Chromium)"
 	@profile=$$(mktemp -d); \

@@ -35,7 +35,16 @@ stop_pid() { # stop the process whose pid is in file $1, if it is still ours
 	fi
 	rm -f "$f"
 }
+import_pids=()
+stop_imports() { # an interrupted import retries InfluxDB for minutes: TERM, then KILL (re-running is safe)
+	[ ${#import_pids[@]} -gt 0 ] || return 0
+	kill "${import_pids[@]}" 2>/dev/null || true
+	for _ in $(seq 30); do kill -0 "${import_pids[@]}" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "${import_pids[@]}" 2>/dev/null || true
+	import_pids=()
+}
 stop_all() {
+	stop_imports
 	stop_pid "$demo/run.pid"
 	stop_pid "$demo/influxd.pid"
 }
@@ -85,9 +94,16 @@ fi
 say "creating the database and its retention policy"
 "$entpipe" influx setup -config "$config"
 
+# One import at a time: they share the configuration's data_dir, whose
+# spool belongs to one process. Each runs in the background and is waited
+# for, so that Ctrl-C reaches the trap at once (bash runs traps only
+# between foreground commands).
 for ent in ent92 ecollege78 oze78; do
 	say "importing the access logs of $ent"
-	"$entpipe" import -config "$config" -source "$ent" -progress never "$demo"/sim/logs/$ent/access.log-*
+	"$entpipe" import -config "$config" -source "$ent" -progress never "$demo"/sim/logs/$ent/access.log-* &
+	import_pids=($!)
+	wait "${import_pids[0]}" || { echo "import of $ent failed"; import_pids=(); stop_all; exit 1; }
+	import_pids=()
 done
 for dep in 92 78; do
 	say "importing the Enseigno export of the $dep"

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/entpipe/entpipe/collector"
 )
@@ -22,11 +21,11 @@ func appendLine(b []byte, p collector.Point) ([]byte, error) {
 	if len(p.Fields) == 0 {
 		return b, fmt.Errorf("point %s has no field", p.Measurement)
 	}
-	if p.Measurement == "" || strings.ContainsAny(p.Measurement, "\n\r") {
-		return b, fmt.Errorf("invalid measurement name %q", p.Measurement)
-	}
 	start := len(b)
-	b = appendEscaped(b, p.Measurement, ", ")
+	b, ok := appendName(b, p.Measurement, false)
+	if p.Measurement == "" || !ok {
+		return b[:start], fmt.Errorf("invalid measurement name %q", p.Measurement)
+	}
 	var keyBuf [16]string
 	tags := keyBuf[:0]
 	for k, v := range p.Tags {
@@ -37,13 +36,14 @@ func appendLine(b []byte, p collector.Point) ([]byte, error) {
 	slices.Sort(tags)
 	for _, k := range tags {
 		v := p.Tags[k]
-		if k == "" || strings.ContainsAny(k, "\n\r") || strings.ContainsAny(v, "\n\r") {
+		b = append(b, ',')
+		var okV bool
+		b, ok = appendName(b, k, true)
+		b = append(b, '=')
+		b, okV = appendName(b, v, true)
+		if k == "" || !ok || !okV {
 			return b[:start], fmt.Errorf("point %s: invalid tag %q=%q", p.Measurement, k, v)
 		}
-		b = append(b, ',')
-		b = appendEscaped(b, k, ",= ")
-		b = append(b, '=')
-		b = appendEscaped(b, v, ",= ")
 	}
 	fields := tags[len(tags):]
 	for k := range p.Fields {
@@ -51,15 +51,14 @@ func appendLine(b []byte, p collector.Point) ([]byte, error) {
 	}
 	slices.Sort(fields)
 	for i, k := range fields {
-		if k == "" || strings.ContainsAny(k, "\n\r") {
-			return b[:start], fmt.Errorf("point %s: invalid field key %q", p.Measurement, k)
-		}
 		if i == 0 {
 			b = append(b, ' ')
 		} else {
 			b = append(b, ',')
 		}
-		b = appendEscaped(b, k, ",= ")
+		if b, ok = appendName(b, k, true); k == "" || !ok {
+			return b[:start], fmt.Errorf("point %s: invalid field key %q", p.Measurement, k)
+		}
 		b = append(b, '=')
 		switch v := p.Fields[k].(type) {
 		case int64:
@@ -79,17 +78,35 @@ func appendLine(b []byte, p collector.Point) ([]byte, error) {
 	return b, nil
 }
 
-func appendEscaped(b []byte, s, special string) []byte {
-	if !strings.ContainsAny(s, special) {
-		return append(b, s...)
+// appendName appends s, a measurement (eq false) or a tag key, tag value
+// or field key (eq true), with a backslash before commas, spaces and, when
+// eq, equal signs. It returns false if s holds a line break, which line
+// protocol cannot carry; b then holds a partial name the caller cuts off.
+// One pass of byte tests, then a whole copy for the usual clean name: this
+// runs several times per point, the sink's main cost in point-bound
+// imports (strings.ContainsAny built a byte set on every call).
+func appendName(b []byte, s string, eq bool) ([]byte, bool) {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n', '\r':
+			return b, false
+		case ',', ' ':
+			clean = false
+		case '=':
+			clean = clean && !eq
+		}
+	}
+	if clean {
+		return append(b, s...), true
 	}
 	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(special, s[i]) >= 0 {
+		if c := s[i]; c == ',' || c == ' ' || c == '=' && eq {
 			b = append(b, '\\')
 		}
 		b = append(b, s[i])
 	}
-	return b
+	return b, true
 }
 
 // errNoLine is returned by splitLines for a body without a newline.

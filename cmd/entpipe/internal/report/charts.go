@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"image/color"
 	"path/filepath"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -77,9 +79,15 @@ func drawChart(t *table, dir string, loc *time.Location) error {
 			p.Add(b)
 			p.Legend.Add(s.Name, b)
 		}
-		p.NominalX(t.Labels...)
+		labels := make([]string, len(t.Labels))
+		for i, l := range t.Labels {
+			labels[i] = wrapLabel(l, labelChars(len(t.Labels)))
+		}
+		p.NominalX(labels...)
 	}
-	// Headroom above the highest value keeps the legend off the data.
+	// Headroom above the highest value keeps the legend off the data: the
+	// legend's rows (about 5 % of the height each, title row included)
+	// must fit above the top value.
 	var top float64
 	for _, s := range t.Series {
 		for _, c := range s.Cells {
@@ -89,7 +97,7 @@ func drawChart(t *table, dir string, loc *time.Location) error {
 		}
 	}
 	if top > 0 {
-		p.Y.Max = top * 1.3
+		p.Y.Max = top * max(1.3, 1/(1-0.05*float64(len(t.Series)+1)))
 	}
 	for _, ext := range []string{".png", ".svg"} {
 		if err := p.Save(chartWidth, chartHeight, filepath.Join(dir, t.ID+ext)); err != nil {
@@ -97,6 +105,33 @@ func drawChart(t *table, dir string, loc *time.Location) error {
 		}
 	}
 	return nil
+}
+
+// labelChars is how many characters of a category label fit under its
+// slot when n labels share the axis (10-point serif: about 5 points a
+// character).
+func labelChars(n int) int {
+	return max(int(chartWidth*0.85/vg.Length(n)/(5*vg.Points(1))), 6)
+}
+
+// wrapLabel breaks a label at spaces into lines of at most width
+// characters (a longer word stays whole), so neighbouring category labels
+// do not run into each other.
+func wrapLabel(label string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(label) {
+		switch {
+		case line == "":
+			line = w
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 // runs splits a series into its stretches of published cells.

@@ -79,15 +79,22 @@ func thousands(v float64) string {
 	return b.String()
 }
 
-// serviceLabel is the French name of an ENT service slug (the ODE
-// applications the ENTs share); unknown slugs are shown as they are.
+// serviceLabel is the French name of an ENT service slug: the ODE
+// application names the ENTs share, or the French slugs our example and
+// simulated configurations map them to (cahier-de-textes…). Other slugs
+// get a capital and spaces for hyphens.
 func serviceLabel(slug string) string {
 	known := map[string]string{"timeline": "Fil de nouveautés", "conversation": "Messagerie",
 		"homeworks": "Cahier de textes", "workspace": "Espace documentaire", "blog": "Blog", "pages": "Pages",
 		"actualites": "Actualités", "schoolbook": "Carnet de liaison", "calendar": "Agenda",
-		"exercizer": "Exercices", "autre": "Autres", "other": "Autres"}
+		"exercizer": "Exercices", "autre": "Autres", "other": "Autres",
+		"fil-de-nouveautes": "Fil de nouveautés", "cahier-de-textes": "Cahier de textes",
+		"espace-documentaire": "Espace documentaire", "carnet-de-liaison": "Carnet de liaison"}
 	if l, ok := known[slug]; ok {
 		return l
 	}
-	return slug
+	if slug == "" {
+		return "?"
+	}
+	return strings.ToUpper(slug[:1]) + strings.ReplaceAll(slug[1:], "-", " ")
 }
