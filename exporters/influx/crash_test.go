@@ -191,7 +191,7 @@ func TestIntegrationCrash(t *testing.T) {
 	if got != want {
 		t.Fatalf("after kills: [sum(visits) count] [latest min max count] = %s, want %s", got, want)
 	}
-	if files, _ := filepath.Glob(filepath.Join(dir, "spool", "*")); len(files) != 0 {
+	if files, _ := filepath.Glob(filepath.Join(dir, "spool", "*.spool")); len(files) != 0 {
 		t.Errorf("spool not drained: %v", files)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func (h *harness) value(name string, labels ...string) float64 {
 // spoolFiles lists the segment files on disk.
 func (h *harness) spoolFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(h.dir, "spool", "*"))
+	files, err := filepath.Glob(filepath.Join(h.dir, "spool", "*.spool"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,4 +175,26 @@ func mustNotExist(t *testing.T, path string) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("%s exists (err %v)", path, err)
 	}
+}
+
+// TestSpoolLockedByOneProcess: a second sink on the same data directory is
+// refused while the first holds it, and accepted once it is closed.
+func TestSpoolLockedByOneProcess(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig("http://127.0.0.1:1", "db/rp")
+	first, err := influx.New(cfg, influx.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := influx.New(cfg, influx.Options{DataDir: dir}); err == nil || !strings.Contains(err.Error(), "in use by another entpipe process") {
+		t.Fatalf("second sink on %s: err = %v, want in use", dir, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = first.Close(ctx) // nothing written: nothing to deliver
+	again, err := influx.New(cfg, influx.Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	_ = again.Close(ctx)
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -55,6 +56,7 @@ type record struct {
 // goroutine while the replayer reads and acknowledges the head.
 type spool struct {
 	dir    string
+	lock   *os.File // flock held while open: one process per spool
 	max    int64 // bound on pending bytes
 	segMax int64
 	log    *slog.Logger
@@ -75,7 +77,11 @@ func openSpool(dir string, max int64, log *slog.Logger) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	s := &spool{dir: dir, max: max, segMax: min(max/8, maxSegment), log: log,
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &spool{dir: dir, lock: lock, max: max, segMax: min(max/8, maxSegment), log: log,
 		freed: make(chan struct{}), appended: make(chan struct{})}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -294,6 +300,31 @@ func (s *spool) close() {
 		_ = os.Remove(s.w.path) // empty: every record was acknowledged
 	}
 	s.records, s.w = nil, nil
+	if s.lock != nil {
+		s.lock.Close() // releases the flock
+		s.lock = nil
+	}
+}
+
+// lockDir takes an exclusive, non-blocking flock on dir/LOCK. Two processes
+// appending to and replaying one spool would interleave segments and
+// replay each other's batches (e.g. `entpipe run` and `entpipe import`
+// with the same data_dir), so the second one is refused. The kernel
+// releases the lock when the process dies, so a kill -9 leaves no stale
+// lock behind.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("spool %s is in use by another entpipe process: give each process its own data_dir", dir)
+		}
+		return nil, fmt.Errorf("spool: lock %s: %w", dir, err)
+	}
+	return f, nil
 }
 
 func removeFile(path string) error {
