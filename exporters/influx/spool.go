@@ -57,7 +57,7 @@ type record struct {
 type spool struct {
 	dir    string
 	lock   *os.File // flock held while open: one process per spool
-	max    int64 // bound on pending bytes
+	max    int64    // bound on pending bytes
 	segMax int64
 	log    *slog.Logger
 
