@@ -123,3 +123,32 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("-log.format: %q is not one of text, json", l.format)
 	}
 }
+
+// argsRule says which positional arguments a command takes.
+type argsRule int
+
+const (
+	noArgs   argsRule = iota // flags only
+	someArgs                 // at least one (files)
+)
+
+// parseConfigCommand registers -config (with usage), parses args, checks the
+// positional arguments against rule, and loads the configuration file. When
+// ok is false the command must return code: help shown (0), bad flags or
+// arguments, or an invalid file (2, every problem printed).
+func parseConfigCommand(fs *flag.FlagSet, io *stdio, args []string, usage string, rule argsRule) (cfg *Config, code int, ok bool) {
+	path := fs.String("config", "", usage)
+	if code, ok := parseFlags(fs, args); !ok {
+		return nil, code, false
+	}
+	if *path == "" || (rule == noArgs) != (fs.NArg() == 0) {
+		fs.Usage()
+		return nil, exitUsage, false
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		fmt.Fprintln(io.err, err)
+		return nil, exitUsage, false
+	}
+	return cfg, exitOK, true
+}

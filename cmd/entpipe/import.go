@@ -21,27 +21,18 @@ summary and exit. Importing the same files again changes nothing (totals are
 upserts). The command ends only when every point is in InfluxDB; if InfluxDB
 stays unreachable past -flush-timeout, the points stay in the spool under
 data_dir for the next run and the exit code is 1.`)
-	configFile := fs.String("config", "", "configuration file (required)")
 	source := fs.String("source", "", "name of the source the files belong to (default: the only entlog source)")
 	flushTimeout := fs.Duration("flush-timeout", 10*time.Minute, "how long to keep retrying InfluxDB at the end")
 	progress := fs.String("progress", "auto", "progress on stderr: auto (when a terminal), always, never")
 	var lf logFlags
 	lf.register(fs)
-	if code, ok := parseFlags(fs, args); !ok {
+	cfg, code, ok := parseConfigCommand(fs, io, args, "configuration file (required)", someArgs)
+	if !ok {
 		return code
-	}
-	if *configFile == "" || fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	log, err := lf.logger(io.err)
 	if err != nil {
 		fmt.Fprintln(io.err, "entpipe import:", err)
-		return exitUsage
-	}
-	cfg, err := loadConfig(*configFile)
-	if err != nil {
-		fmt.Fprintln(io.err, err)
 		return exitUsage
 	}
 	src, err := pickSource(cfg, *source)

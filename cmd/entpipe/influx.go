@@ -28,19 +28,10 @@ InfluxDB 2.x: create the bucket in influx.org with that retention (or update
 it) and map it for InfluxQL, which reports and dashboards read through.
 Points older than the retention are refused by InfluxDB: to import old logs
 (the spring-2020 scenario), set a retention that covers them.`)
-	path := fs.String("config", "", "configuration file (required)")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
-	if code, ok := parseFlags(fs, args[1:]); !ok {
+	cfg, code, ok := parseConfigCommand(fs, io, args[1:], "configuration file (required)", noArgs)
+	if !ok {
 		return code
-	}
-	if *path == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		fmt.Fprintln(io.err, err)
-		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

@@ -17,16 +17,16 @@ Write the directors' report under DIR: index.html (French, printable) with
 the bulletin's charts read back from the configured InfluxDB through
 InfluxQL, and each chart as PNG, SVG and CSV. Figures finer than the
 département that rest on fewer than 5 visitors are masked.`)
-	path := fs.String("config", "", "configuration file; its influx section says where to read (required)")
 	out := fs.String("out", "", "output directory (required)")
 	from := fs.String("from", "2019-09-02", "first day of the daily charts (YYYY-MM-DD, Europe/Paris)")
 	to := fs.String("to", "2020-04-30", "last day of the daily charts, included")
 	day := fs.String("day", "2020-03-30", "day of the intraday chart; its month is the monthly chart")
 	ent := fs.String("ent", "ent92", "ENT (ent tag) of the ENT-level charts")
-	if code, ok := parseFlags(fs, args); !ok {
+	cfg, code, ok := parseConfigCommand(fs, io, args, "configuration file; its influx section says where to read (required)", noArgs)
+	if !ok {
 		return code
 	}
-	if *path == "" || *out == "" || fs.NArg() > 0 {
+	if *out == "" {
 		fs.Usage()
 		return exitUsage
 	}
@@ -41,11 +41,6 @@ département that rest on fewer than 5 visitors are masked.`)
 	}
 	if dates[1].Before(dates[0]) {
 		fmt.Fprintf(io.err, "entpipe report: -from %s is after -to %s\n", *from, *to)
-		return exitUsage
-	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		fmt.Fprintln(io.err, err)
 		return exitUsage
 	}
 	token, err := cfg.Influx.Token()

@@ -24,28 +24,19 @@ tailed (rotation and truncation aware, resumed from checkpoints), Enseigno
 URLs and infra targets polled at their interval. Bucket totals go to InfluxDB
 (spooled on disk while it is unreachable); live metrics are served on
 /metrics, with /-/healthy and /-/ready, for Prometheus.`)
-	configFile := fs.String("config", "", "configuration file (required)")
 	listen := fs.String("web.listen-address", prom.DefaultListenAddress, "address to serve /metrics, /-/healthy and /-/ready on")
 	webConfig := fs.String("web.config.file", "", "Prometheus web configuration file (TLS, basic auth)")
 	pprof := fs.Bool("web.enable-pprof", false, "serve /debug/pprof on the metrics address")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "how long to keep delivering buffered points to InfluxDB on shutdown")
 	var lf logFlags
 	lf.register(fs)
-	if code, ok := parseFlags(fs, args); !ok {
+	cfg, code, ok := parseConfigCommand(fs, io, args, "configuration file (required)", noArgs)
+	if !ok {
 		return code
-	}
-	if *configFile == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	log, err := lf.logger(io.err)
 	if err != nil {
 		fmt.Fprintln(io.err, "entpipe run:", err)
-		return exitUsage
-	}
-	cfg, err := loadConfig(*configFile)
-	if err != nil {
-		fmt.Fprintln(io.err, err)
 		return exitUsage
 	}
 	err = serve(ctx, cfg, prom.ServerConfig{ListenAddress: *listen, WebConfigFile: *webConfig, EnablePprof: *pprof}, *shutdown, log)
