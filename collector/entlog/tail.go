@@ -1,6 +1,7 @@
 package entlog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -156,6 +157,7 @@ func (f *follower) poll(ctx context.Context, fn lineFunc) error {
 			return err
 		}
 	}
+	oldestFirst(fresh)
 	for _, path := range fresh {
 		t := &tracked{fileState: fileState{ID: idOf(current, path), Path: path}}
 		if err := f.open(t); errors.Is(err, fs.ErrNotExist) {
@@ -173,6 +175,22 @@ func (f *follower) poll(ctx context.Context, fn lineFunc) error {
 	}
 	f.started = true
 	return nil
+}
+
+// oldestFirst orders new files by modification time, oldest first, so that
+// lines are read in time order when several files appear at once (at the
+// first start, or a rotation entpipe did not see): logrotate's rotated
+// siblings (access.log.1, access.log-20200330) sort after access.log by
+// name, but hold older lines, which would be too late once access.log has
+// been read. Ties keep name order.
+func oldestFirst(paths []string) {
+	mtime := make(map[string]int64, len(paths))
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil { // a vanished file is skipped by open
+			mtime[p] = fi.ModTime().UnixNano()
+		}
+	}
+	slices.SortStableFunc(paths, func(a, b string) int { return cmp.Compare(mtime[a], mtime[b]) })
 }
 
 func idOf(current map[fileID]string, path string) fileID {
