@@ -313,3 +313,29 @@ func TestStreamShutdownDuringWrite(t *testing.T) {
 		t.Errorf("a write interrupted by shutdown lost points:\n%s", diffLP(want, got))
 	}
 }
+
+// TestStreamReadsNewFilesOldestFirst: when a rotated file and the current
+// one appear together (first start, or a rotation while entpipe was
+// stopped), the rotated one, older but sorting after access.log by name,
+// is read first; otherwise its lines would all be too late.
+func TestStreamReadsNewFilesOldestFirst(t *testing.T) {
+	lines := genLog(9, 200, 30, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	dir := t.TempDir()
+	rotated := writeFile(t, filepath.Join(dir, "access.log.1"), joinLines(lines[:100]))
+	writeFile(t, filepath.Join(dir, "access.log"), joinLines(lines[100:]))
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(rotated, old, old); err != nil {
+		t.Fatal(err)
+	}
+	stats := collector.NewStats()
+	s := newTestSource(t, genConfig(filepath.Join(dir, "access.log*")), Options{Stats: stats, Now: fakeClock()})
+	if err := runStream(t, s, &collectortest.Recorder{}, func() bool { return false }); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultTooLate); got != 0 {
+		t.Errorf("too_late lines = %v, want 0 (access.log.1 read before access.log)", got)
+	}
+	if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultParsed); got != 200 {
+		t.Errorf("parsed lines = %v, want 200", got)
+	}
+}
