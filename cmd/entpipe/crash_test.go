@@ -15,9 +15,7 @@ import (
 // restarted each time. Its final totals in InfluxDB must equal, to the unit,
 // those of `entpipe import` of the same files into another database.
 func TestIntegrationRunSurvivesKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds and runs the binary")
-	}
+	skipShort(t, "end-to-end: builds and runs the binary")
 	s := influxtest.Start(t)
 	s.MustQuery("CREATE DATABASE ref")
 	logs := simulatedLogs(t, 0.05, 0.45)

@@ -68,6 +68,16 @@ func entpipeBinary(t testing.TB) string {
 	return e2eBuild.path
 }
 
+// skipShort skips an end-to-end test under -short (`make test-short`),
+// unless integration tests are required (ENTPIPE_INTEGRATION=require or
+// CI=true), where nothing may be skipped.
+func skipShort(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() && os.Getenv("ENTPIPE_INTEGRATION") != "require" && os.Getenv("CI") != "true" {
+		t.Skip(why)
+	}
+}
+
 // runProc is one `entpipe run` process listening on a free loopback port.
 type runProc struct {
 	t      testing.TB

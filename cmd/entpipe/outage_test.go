@@ -22,9 +22,7 @@ const outage = 30 * time.Second
 // spool drains to empty; both databases then hold exactly the totals of an
 // undisturbed import.
 func TestIntegrationInfluxOutage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds and runs the binary, waits 30 s")
-	}
+	skipShort(t, "end-to-end: builds and runs the binary, waits 30 s")
 	s := influxtest.Start(t)
 	s.MustQuery("CREATE DATABASE ref")
 	s.MustQuery("CREATE DATABASE imported")

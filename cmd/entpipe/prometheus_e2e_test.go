@@ -76,9 +76,7 @@ func pageViewLogs(t testing.TB) (*liveLog, map[string]int) {
 // Prometheus scrapes a running `entpipe run` fed logs whose page views are
 // known, and its API returns them in ent_page_views_total.
 func TestIntegrationPrometheusScrapesRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds and runs the binary")
-	}
+	skipShort(t, "end-to-end: builds and runs the binary")
 	promtest.Require(t, "prometheus")
 	s := influxtest.Start(t)
 	l, want := pageViewLogs(t)
@@ -100,9 +98,7 @@ func TestIntegrationPrometheusScrapesRun(t *testing.T) {
 // import and a run of fixture logs, `promtool check metrics` finds nothing
 // to say about a real /metrics scrape of `entpipe run`.
 func TestIntegrationPromtoolChecksRunMetrics(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds and runs the binary")
-	}
+	skipShort(t, "end-to-end: builds and runs the binary")
 	promtool := promtest.Require(t, "promtool")
 	s := influxtest.Start(t)
 	l, _ := pageViewLogs(t)
