@@ -23,7 +23,8 @@ func TestIntegrationRunSurvivesKill(t *testing.T) {
 	for _, l := range logs {
 		total += len(l.lines)
 	}
-	runConfig := writeConfig(t, filepath.Join(t.TempDir(), "run"), s.URL, s.Bucket, logs)
+	runData := filepath.Join(t.TempDir(), "run")
+	runConfig := writeConfig(t, runData, s.URL, s.Bucket, logs)
 
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("%d lines in 3 logs, rotated at 45%%; kill seed %d", total, seed)
@@ -46,6 +47,9 @@ func TestIntegrationRunSurvivesKill(t *testing.T) {
 		p.waitMetric("entpipe_lines_total", map[string]string{"source": l.name, "result": "too_long"}, time.Minute, func(v float64) bool { return v >= 1 })
 	}
 	p.stop(3 * time.Minute)
+	if n := spoolBytes(t, filepath.Join(runData, "spool")); n != 0 {
+		t.Errorf("the spool still holds %d bytes after a graceful stop", n)
+	}
 
 	refConfig := writeConfig(t, filepath.Join(t.TempDir(), "ref"), s.URL, "ref/autogen", logs)
 	importAll(t, refConfig, logs)

@@ -141,8 +141,10 @@ func advanceAll(t testing.TB, logs []*liveLog, frac float64) int {
 }
 
 // writeConfig writes an entpipe configuration reading logs into bucket, with
-// short poll and checkpoint intervals (many checkpoints to crash between)
-// and a quick retry backoff (outage tests), and returns its path.
+// short poll and checkpoint intervals (many checkpoints to crash between),
+// a long flush interval (points reach InfluxDB through the checkpoints'
+// Flush, or a full batch) and a quick retry backoff (outage tests), and
+// returns its path.
 func writeConfig(t testing.TB, dataDir, influxURL, bucket string, logs []*liveLog) string {
 	t.Helper()
 	var b strings.Builder
@@ -151,7 +153,7 @@ timezone: Europe/Paris
 influx:
   url: %s
   bucket: %s
-  flush_interval: 200ms
+  flush_interval: 10s
   retry_interval: 200ms
   max_retry_interval: 2s
 sources:
