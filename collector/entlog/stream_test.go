@@ -343,3 +343,46 @@ func TestStreamShutdownDuringWrite(t *testing.T) {
 		t.Errorf("a write interrupted by shutdown lost points:\n%s", diffLP(want, got))
 	}
 }
+
+// TestStreamReadsNewFilesOldestFirst: when a rotated file and the current
+// one appear together (first start, or a rotation while entpipe was
+// stopped), the rotated one, older but sorting after access.log by name,
+// is read first; otherwise its lines would all be too late. File times
+// are coarse, so the two often share one: then access.log.1 still comes
+// first, as it extends access.log's name.
+func TestStreamReadsNewFilesOldestFirst(t *testing.T) {
+	lines := genLog(9, 200, 30, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	for _, tc := range []struct {
+		name    string
+		rotated string
+		age     time.Duration // of the rotated file's mtime, relative to access.log's
+	}{
+		{"older", "access.log.1", time.Hour},
+		{"same time", "access.log.1", 0},
+		{"dateext, same time", "access.log-20200330", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			rotated := writeFile(t, filepath.Join(dir, tc.rotated), joinLines(lines[:100]))
+			live := writeFile(t, filepath.Join(dir, "access.log"), joinLines(lines[100:]))
+			now := time.Now()
+			if err := os.Chtimes(live, now, now); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(rotated, now.Add(-tc.age), now.Add(-tc.age)); err != nil {
+				t.Fatal(err)
+			}
+			stats := collector.NewStats()
+			s := newTestSource(t, genConfig(filepath.Join(dir, "access.log*")), Options{Stats: stats, Now: fakeClock()})
+			if err := runStream(t, s, &collectortest.Recorder{}, func() bool { return false }); err != nil {
+				t.Fatal(err)
+			}
+			if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultTooLate); got != 0 {
+				t.Errorf("too_late lines = %v, want 0 (%s read before access.log)", got, tc.rotated)
+			}
+			if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultParsed); got != 200 {
+				t.Errorf("parsed lines = %v, want 200", got)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package entlog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/entpipe/entpipe/collector"
@@ -156,6 +158,7 @@ func (f *follower) poll(ctx context.Context, fn lineFunc) error {
 			return err
 		}
 	}
+	oldestFirst(fresh)
 	for _, path := range fresh {
 		t := &tracked{fileState: fileState{ID: idOf(current, path), Path: path}}
 		if err := f.open(t); errors.Is(err, fs.ErrNotExist) {
@@ -173,6 +176,37 @@ func (f *follower) poll(ctx context.Context, fn lineFunc) error {
 	}
 	f.started = true
 	return nil
+}
+
+// oldestFirst orders new files oldest first, so that lines are read in
+// time order when several files appear at once (at the first start, after
+// a restart without checkpoint, or a rotation entpipe did not see):
+// logrotate's rotated siblings (access.log.1, access.log-20200330) sort
+// after access.log by name but hold older lines, which would all be too
+// late once access.log had been read. The order is by modification time;
+// as file times are coarse (a clock tick), a rotation and the first writes
+// to the new file often share one, so on a tie the file whose path
+// extends the other's (access.log.1 extends access.log) comes first, then
+// names in order.
+func oldestFirst(paths []string) {
+	mtime := make(map[string]int64, len(paths))
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil { // a vanished file is skipped by open
+			mtime[p] = fi.ModTime().UnixNano()
+		}
+	}
+	slices.SortStableFunc(paths, func(a, b string) int {
+		if c := cmp.Compare(mtime[a], mtime[b]); c != 0 {
+			return c
+		}
+		switch {
+		case strings.HasPrefix(a, b):
+			return -1
+		case strings.HasPrefix(b, a):
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
 }
 
 func idOf(current map[fileID]string, path string) fileID {
