@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
@@ -32,6 +33,9 @@ type Source struct {
 	// idle waits between polls once every file is read to its end; tests
 	// replace it to act on files without sleeping.
 	idle func(ctx context.Context) error
+	// glob expands a path pattern (filepath.Glob); tests replace it to
+	// rename files between the glob and the stat of a scan.
+	glob func(pattern string) ([]string, error)
 }
 
 // New applies cfg's defaults (idempotent), validates it and opts, and
@@ -60,6 +64,7 @@ func New(name string, cfg Config, opts Options) (*Source, error) {
 		opts.Now = time.Now
 	}
 	s := &Source{name: name, cfg: cfg, opts: opts}
+	s.glob = filepath.Glob
 	s.idle = func(ctx context.Context) error {
 		t := time.NewTimer(cfg.PollInterval)
 		defer t.Stop()

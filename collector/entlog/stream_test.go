@@ -155,6 +155,48 @@ func TestStreamSkipsCompressedRotations(t *testing.T) {
 	}
 }
 
+// TestStreamRenameDuringScan: logrotate renames access.log to access.log.1
+// and creates a new access.log between the glob of a scan and its stats, so
+// that scan sees only the new file; the renamed one must still be finished
+// from its offset, never read again from its start.
+func TestStreamRenameDuringScan(t *testing.T) {
+	lines := genLog(5, 180, 20, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	dir := t.TempDir()
+	live := filepath.Join(dir, "access.log")
+	writeFile(t, live, joinLines(lines[:100]))
+	stats := collector.NewStats()
+	s := newTestSource(t, genConfig(filepath.Join(dir, "access.log*")), Options{Stats: stats, Now: fakeClock()})
+	renameNow := false
+	s.glob = func(pattern string) ([]string, error) {
+		matches, err := filepath.Glob(pattern)
+		if renameNow {
+			renameNow = false
+			if err := os.Rename(live, live+".1"); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, live, joinLines(lines[150:]))
+		}
+		return matches, err
+	}
+	polls := 0
+	if err := runStream(t, s, &collectortest.Recorder{}, func() bool {
+		polls++
+		switch polls {
+		case 1: // 100 lines read; 50 more written, then the racy rotation
+			appendFile(t, live, joinLines(lines[100:150]))
+			renameNow = true
+		case 4:
+			return false
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultParsed); got != 180 {
+		t.Errorf("parsed lines = %v, want 180 (each line once)", got)
+	}
+}
+
 // TestStreamStartAtEnd: a file never seen before is read from its end with
 // start_at: end; lines appended later are read.
 func TestStreamStartAtEnd(t *testing.T) {

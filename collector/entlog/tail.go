@@ -112,6 +112,15 @@ func (f *follower) poll(ctx context.Context, fn lineFunc) error {
 	if err != nil {
 		return err
 	}
+	if f.lostOpenFile(current) {
+		// A rename between a glob and its stats (logrotate moving access.log
+		// to access.log.1) hides the renamed file from this scan; forgetting
+		// it would read it again from its start at the next poll. The
+		// rename is over by now: look again.
+		if current, err = f.scan(); err != nil {
+			return err
+		}
+	}
 	before := make([]fileState, 0, len(f.files))
 	for _, t := range f.files {
 		before = append(before, t.fileState)
@@ -218,11 +227,21 @@ func idOf(current map[fileID]string, path string) fileID {
 	return fileID{}
 }
 
+// lostOpenFile reports whether a file held open is missing from current.
+func (f *follower) lostOpenFile(current map[fileID]string) bool {
+	for id, t := range f.files {
+		if _, ok := current[id]; !ok && t.f != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // scan expands the globs into regular files by identity.
 func (f *follower) scan() (map[fileID]string, error) {
 	current := map[fileID]string{}
 	for _, pattern := range f.src.cfg.Paths {
-		matches, err := filepath.Glob(pattern)
+		matches, err := f.src.glob(pattern)
 		if err != nil {
 			return nil, fmt.Errorf("entlog %s: glob %q: %w", f.src.name, pattern, err)
 		}
