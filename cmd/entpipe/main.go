@@ -17,10 +17,7 @@ func main() {
 	// The first signal asks for a clean stop (an import still flushes to
 	// InfluxDB for up to -flush-timeout); a second one ends the process at
 	// once: stop restores the default action.
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], &stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	stop()
 	os.Exit(code)
