@@ -120,6 +120,9 @@ func TestIntegrationCrash(t *testing.T) {
 	s := influxtest.Start(t)
 	dir := t.TempDir()
 	seed := uint64(time.Now().UnixNano())
+	if v, err := strconv.ParseUint(os.Getenv("ENTPIPE_CRASH_SEED"), 10, 64); err == nil {
+		seed = v // replay a failure's schedule
+	}
 	rng := rand.New(rand.NewPCG(seed, 92))
 	t.Logf("seed %d", seed)
 	stderr, err := os.Create(filepath.Join(t.TempDir(), "child.log"))
@@ -189,7 +192,8 @@ func TestIntegrationCrash(t *testing.T) {
 	got := fmt.Sprint(res[0].Values[0][1:], res[1].Values[0][1:])
 	want := fmt.Sprint([]any{wantVisits, wantPoints}, []any{crashRounds - 1, crashRounds - 1, len(collector.Profiles())})
 	if got != want {
-		t.Fatalf("after kills: [sum(visits) count] [latest min max count] = %s, want %s", got, want)
+		log, _ := os.ReadFile(stderr.Name())
+		t.Fatalf("after kills: [sum(visits) count] [latest min max count] = %s, want %s\nwriter logs:\n%s", got, want, log)
 	}
 	if files, _ := filepath.Glob(filepath.Join(dir, "spool", "*.spool")); len(files) != 0 {
 		t.Errorf("spool not drained: %v", files)

@@ -12,6 +12,7 @@ package influxtest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -56,10 +57,13 @@ func Require(t testing.TB) string {
 }
 
 // Start runs influxd, waits until it answers /ping, creates the database
-// "entpipe_test" and registers its shutdown with t.Cleanup.
+// "entpipe_test_<random>" and registers its shutdown with t.Cleanup. The
+// random name isolates tests: a process left writing to a port whose
+// influxd another test stopped (an outage test) cannot write into the
+// database of the next influxd that happens to get that port.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, bin: Require(t), dir: t.TempDir(), Database: "entpipe_test"}
+	s := &Server{t: t, bin: Require(t), dir: t.TempDir(), Database: fmt.Sprintf("entpipe_test_%08x", rand.Uint32())}
 	s.Bucket = s.Database + "/autogen"
 	httpPort, rpcPort := freePort(t), freePort(t)
 	s.URL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
