@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// identityRE takes the client address, the user and the user agent of an
+// ent-format line.
+var identityRE = regexp.MustCompile(`^(\S+) - (\S+) \[[^]]*\] "[^"]*" \S+ \S+ "[^"]*" "([^"]*)"`)
+
+// identities returns every client address, authenticated user id and
+// browser user agent of the logs (the personal data of DESIGN.md's privacy
+// model), skipping values too short or too generic to be searched for.
+func identities(logs []*liveLog) map[string]bool {
+	ids := map[string]bool{}
+	for _, l := range logs {
+		for _, line := range l.lines {
+			m := identityRE.FindSubmatch(line)
+			if m == nil {
+				continue
+			}
+			for _, v := range m[1:] {
+				if len(v) >= 6 && string(v) != "-" {
+					ids[string(v)] = true
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// assertNoIdentities fails when a file under dirs (spool segments,
+// checkpoints, state) or one of files (process logs) contains one of the
+// identities. The salt file is the one secret allowed there.
+func assertNoIdentities(t *testing.T, ids map[string]bool, dirs, files []string) {
+	t.Helper()
+	if len(ids) < 100 {
+		t.Fatalf("only %d identities in the fixture: the check would prove little", len(ids))
+	}
+	check := func(path string) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id := range ids {
+			if bytes.Contains(data, []byte(id)) {
+				t.Errorf("%s contains the identity %q", path, id)
+				return
+			}
+		}
+	}
+	scanned := 0
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() == "salt" {
+				return err
+			}
+			scanned++
+			check(path)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		check(f)
+	}
+	if scanned == 0 {
+		t.Fatalf("no file under %v: nothing was checked", dirs)
+	}
+	t.Logf("privacy: %d identities absent from %d state and spool files and %d logs", len(ids), scanned, len(files))
+}
