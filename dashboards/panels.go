@@ -158,11 +158,16 @@ func dailyBars(label string) look {
 	return look{bars: true, unit: unitCount, label: label, min: ptr(0.0)}
 }
 
-func ratio(label string) look { return look{unit: "percentunit", label: label, min: ptr(0.0), max: ptr(1.0)} }
+func ratio(label string) look {
+	return look{unit: "percentunit", label: label, min: ptr(0.0), max: ptr(1.0)}
+}
 
-func (l look) sparse() look                    { l.gaps = float64(time.Hour.Milliseconds()); return l }
-func (l look) perSeries() look                 { l.many = true; return l }
-func (l look) warn(warning, critical float64) look { l.thresholds = []float64{warning, critical}; return l }
+func (l look) sparse() look    { l.gaps = float64(time.Hour.Milliseconds()); return l }
+func (l look) perSeries() look { l.many = true; return l }
+func (l look) warn(warning, critical float64) look {
+	l.thresholds = []float64{warning, critical}
+	return l
+}
 
 // timeseriesPanel draws targets over time.
 func timeseriesPanel(title, description string, l look, targets ...target) *timeseries.PanelBuilder {

@@ -216,10 +216,10 @@ func mustField(t *testing.T, raw json.RawMessage, path ...string) json.RawMessag
 func TestStrictSchemaCatches(t *testing.T) {
 	registerSchemas()
 	for name, panel := range map[string]string{
-		"graph panel":     `{"type":"graph","title":"x","options":{},"fieldConfig":{"defaults":{},"overrides":[]}}`,
-		"string source":   `{"type":"timeseries","title":"x","datasource":"entpipe-influxdb"}`,
-		"unknown option":  `{"type":"stat","title":"x","options":{"colorMode":"value","graphMode":"none","justifyMode":"auto","textMode":"auto","wideLayout":true,"showPercentChange":false,"reduceOptions":{"calcs":[]},"percentChangeColorMode":"standard","orientation":"auto","sparkle":true}}`,
-		"unknown target":  `{"type":"timeseries","title":"x","datasource":{"type":"influxdb","uid":"u"},"targets":[{"refId":"A","datasource":{"type":"influxdb","uid":"u"},"query":"q","rawQuery":true,"resultFormat":"time_series","httpMode":"POST"}]}`,
+		"graph panel":      `{"type":"graph","title":"x","options":{},"fieldConfig":{"defaults":{},"overrides":[]}}`,
+		"string source":    `{"type":"timeseries","title":"x","datasource":"entpipe-influxdb"}`,
+		"unknown option":   `{"type":"stat","title":"x","options":{"colorMode":"value","graphMode":"none","justifyMode":"auto","textMode":"auto","wideLayout":true,"showPercentChange":false,"reduceOptions":{"calcs":[]},"percentChangeColorMode":"standard","orientation":"auto","sparkle":true}}`,
+		"unknown target":   `{"type":"timeseries","title":"x","datasource":{"type":"influxdb","uid":"u"},"targets":[{"refId":"A","datasource":{"type":"influxdb","uid":"u"},"query":"q","rawQuery":true,"resultFormat":"time_series","httpMode":"POST"}]}`,
 		"string target ds": `{"type":"timeseries","title":"x","datasource":{"type":"influxdb","uid":"u"},"targets":[{"refId":"A","datasource":"entpipe-influxdb","query":"q","rawQuery":true,"resultFormat":"time_series"}]}`,
 	} {
 		var p dashboard.Panel

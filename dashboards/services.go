@@ -43,7 +43,7 @@ func serviceProfileTable() *table.PanelBuilder {
 	}
 	order["Total"] = len(collector.Profiles()) + 1
 	return table.NewPanelBuilder().Title("Pages vues par service et par profil").
-		Description("Somme des pages vues de la période, une ligne par service, une colonne par profil, triée par total. "+defPageView+" "+defProfile).
+		Description("Somme des pages vues de la période, une ligne par service, une colonne par profil, triée par total. " + defPageView + " " + defProfile).
 		Datasource(influxRef()).WithTarget(influxTable("A", QueryServiceByProfileTable)).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "groupingToMatrix", Options: map[string]any{
 			"rowField": "service", "columnField": "profile", "valueField": "page_views", "emptyValue": "zero"}}).
