@@ -232,7 +232,7 @@ func upsert(points []fpoint) []fpoint {
 }
 
 // series are query results or expectations: series key (the GROUP BY tag
-// value, "" without one) → bucket start in Unix ms (0 without GROUP BY
+// values, seriesKey; "" without) → bucket start in Unix ms (0 without GROUP BY
 // time) → value. Zeros are dropped: fill(0) writes them, the fixture is
 // silent about them.
 type series map[string]map[int64]float64
@@ -249,7 +249,7 @@ type aggregation struct {
 	meas, field string
 	keep        func(tags map[string]string) bool
 	bucket      func(time.Time) time.Time // nil: one value for the range
-	groupBy     string                    // tag key, or ""
+	groupBy     []string                  // tag keys, in any order
 	fn          string                    // sum, max, mean
 }
 
@@ -266,7 +266,7 @@ func expect(points []fpoint, a aggregation, from, to time.Time) series {
 		if a.bucket != nil {
 			b = a.bucket(p.t).UnixMilli()
 		}
-		key := p.tags[a.groupBy]
+		key := seriesKey(p.tags, a.groupBy)
 		if accs[key] == nil {
 			accs[key] = map[int64]*acc{}
 		}
@@ -287,6 +287,16 @@ func expect(points []fpoint, a aggregation, from, to time.Time) series {
 		}
 	}
 	return out
+}
+
+// seriesKey names a series by the values of its GROUP BY tags, in the
+// order of their keys, as resultSeries does.
+func seriesKey(tags map[string]string, keys []string) string {
+	var vals []string
+	for _, k := range slices.Sorted(slices.Values(keys)) {
+		vals = append(vals, tags[k])
+	}
+	return strings.Join(vals, "/")
 }
 
 // tagIs keeps points whose tags have every given key=value pair; a value

@@ -3,24 +3,26 @@ package dashboards
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 )
 
 // fakeGrafana answers the few API calls provisioning makes the way Grafana
-// 7.5–12 does: bearer or basic auth, JSON bodies, folders by uid, datasources by uid
-// and numeric id, and the save rules of POST /api/dashboards/db — a numeric
-// id designates the dashboard to replace, overwrite lets a save take over a
-// dashboard with the same uid or the same title in the folder, without it
+// 11–12 does: bearer or basic auth, JSON bodies decoded as Go does (field
+// names in any case), folders by uid, datasources by uid, and the save
+// rules of POST /api/dashboards/db — a numeric id designates the dashboard
+// to replace, folderUid wins over folderId, overwrite lets a save take over
+// a dashboard with the same uid or the same title in the folder, without it
 // such a save is refused with 412.
 type fakeGrafana struct {
-	t     *testing.T
-	token string
-	deny  map[string]int // path prefix → status forced for that path
+	t        *testing.T
+	token    string
+	deny     map[string]int // path prefix → status forced for that path
+	denyPage string         // when set, the forced answers are this text/html page (a proxy's), not JSON
 
 	mu          sync.Mutex
 	nextID      int
@@ -80,18 +82,29 @@ func (g *fakeGrafana) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for prefix, code := range g.deny {
 		if strings.HasPrefix(r.URL.Path, prefix) {
+			if g.denyPage != "" {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(code)
+				_, _ = w.Write([]byte(g.denyPage))
+				return
+			}
 			g.reply(w, code, msg(http.StatusText(code)))
 			return
 		}
 	}
 	var body map[string]any
+	var raw []byte
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 			g.reply(w, http.StatusUnsupportedMediaType, msg("bad content type "+ct))
 			return
 		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			g.reply(w, http.StatusBadRequest, msg("bad json: "+err.Error()))
+		var err error
+		if raw, err = io.ReadAll(r.Body); err == nil {
+			err = json.Unmarshal(raw, &body)
+		}
+		if err != nil {
+			g.reply(w, http.StatusBadRequest, msg("bad json"))
 			return
 		}
 	}
@@ -133,14 +146,16 @@ func (g *fakeGrafana) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body["id"] = float64(len(g.datasources) + 100)
 		g.datasources[len(g.datasources)+100] = body
 		g.reply(w, 200, map[string]any{"id": body["id"], "message": "Datasource added", "name": body["name"]})
-	case r.Method == http.MethodPut && strings.HasPrefix(path, "/api/datasources/"):
-		id, _ := strconv.Atoi(strings.TrimPrefix(path, "/api/datasources/"))
-		if _, ok := g.datasources[id]; !ok || body["id"] != float64(id) {
-			g.reply(w, 404, msg("Data source not found"))
-			return
+	case r.Method == http.MethodPut && strings.HasPrefix(path, "/api/datasources/uid/"):
+		for id, d := range g.datasources {
+			if d["uid"] == strings.TrimPrefix(path, "/api/datasources/uid/") {
+				body["id"] = float64(id)
+				g.datasources[id] = body
+				g.reply(w, 200, msg("Datasource updated"))
+				return
+			}
 		}
-		g.datasources[id] = body
-		g.reply(w, 200, msg("Datasource updated"))
+		g.reply(w, 404, msg("Data source not found"))
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/api/dashboards/uid/"):
 		for _, d := range g.dashboards {
 			if d.uid == strings.TrimPrefix(path, "/api/dashboards/uid/") {
@@ -150,18 +165,41 @@ func (g *fakeGrafana) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		g.reply(w, 404, msg("Dashboard not found"))
 	case r.Method == http.MethodPost && path == "/api/dashboards/db":
-		g.saveDashboard(w, body)
+		var cmd saveCommand
+		if err := json.Unmarshal(raw, &cmd); err != nil {
+			g.reply(w, http.StatusBadRequest, msg("bad request data"))
+			return
+		}
+		g.saveDashboard(w, cmd)
 	default:
 		g.reply(w, 404, msg("Not found"))
 	}
 }
 
+// saveCommand is Grafana's SaveDashboardCommand, as its handler binds the
+// body (encoding/json: "FolderID" fills folderId).
+type saveCommand struct {
+	Dashboard map[string]any `json:"dashboard"`
+	FolderID  int            `json:"folderId"`
+	FolderUID string         `json:"folderUid"`
+	Overwrite bool           `json:"overwrite"`
+}
+
 // saveDashboard follows Grafana's dashboard service: id first, then uid,
 // then title within the folder.
-func (g *fakeGrafana) saveDashboard(w http.ResponseWriter, body map[string]any) {
-	dash, _ := body["dashboard"].(map[string]any)
-	overwrite, _ := body["overwrite"].(bool)
-	folderID, _ := body["folderId"].(float64)
+func (g *fakeGrafana) saveDashboard(w http.ResponseWriter, cmd saveCommand) {
+	dash, overwrite, folderID := cmd.Dashboard, cmd.Overwrite, cmd.FolderID
+	if cmd.FolderUID != "" {
+		f, ok := g.folders[cmd.FolderUID]
+		if !ok {
+			g.reply(w, 400, msg("folder not found"))
+			return
+		}
+		folderID = f["id"].(int)
+	} else if folderID != 0 && !g.folderExists(folderID) {
+		g.reply(w, 400, msg("folder not found"))
+		return
+	}
 	uid, _ := dash["uid"].(string)
 	title, _ := dash["title"].(string)
 	target := 0
@@ -174,7 +212,7 @@ func (g *fakeGrafana) saveDashboard(w http.ResponseWriter, body map[string]any) 
 	}
 	for id, d := range g.dashboards {
 		sameUID := uid != "" && d.uid == uid
-		sameTitle := d.title == title && d.folderID == int(folderID)
+		sameTitle := d.title == title && d.folderID == folderID
 		if (sameUID || sameTitle) && id != target {
 			if !overwrite {
 				g.reply(w, 412, map[string]any{"message": "A dashboard with the same name or uid already exists", "status": "name-exists"})
@@ -193,7 +231,16 @@ func (g *fakeGrafana) saveDashboard(w http.ResponseWriter, body map[string]any) 
 	d := g.dashboards[target]
 	dash["id"] = target
 	raw, _ := json.Marshal(dash)
-	d.uid, d.title, d.folderID, d.json = uid, title, int(folderID), string(raw)
+	d.uid, d.title, d.folderID, d.json = uid, title, folderID, string(raw)
 	d.version++
 	g.reply(w, 200, map[string]any{"id": target, "uid": uid, "url": "/d/" + uid, "status": "success", "version": d.version})
+}
+
+func (g *fakeGrafana) folderExists(id int) bool {
+	for _, f := range g.folders {
+		if f["id"] == id {
+			return true
+		}
+	}
+	return false
 }

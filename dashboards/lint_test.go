@@ -1,9 +1,7 @@
 package dashboards
 
 import (
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,128 +14,145 @@ import (
 
 func TestUniqueUIDsAndTitles(t *testing.T) {
 	uids, titles := map[string]bool{}, map[string]bool{}
-	for _, b := range All() {
-		if b.UID == "" || len(b.UID) > 40 || uids[b.UID] || titles[b.Title] {
-			t.Errorf("board %q / %q: uid must be set, at most 40 characters, and uid and title unique", b.UID, b.Title)
+	for _, b := range boards(t) {
+		if b.Uid == nil || len(*b.Uid) > 40 || uids[*b.Uid] || titles[*b.Title] {
+			t.Errorf("board %v / %q: uid must be set, at most 40 characters, and uid and title unique", b.Uid, *b.Title)
+			continue
 		}
-		uids[b.UID], titles[b.Title] = true, true
-		if b.ID != 0 {
-			t.Errorf("%s: numeric id %d; boards are identified by uid only", b.UID, b.ID)
+		uids[*b.Uid], titles[*b.Title] = true, true
+		if b.Id != nil {
+			t.Errorf("%s: numeric id %d; boards are identified by uid only", *b.Uid, *b.Id)
 		}
 	}
 }
 
-// provisionedUIDs reads the datasource provisioning file and checks it
-// declares what Datasources declares, with name equal to uid.
-func provisionedUIDs(t *testing.T) map[string]bool {
+// provisioned reads a datasource provisioning file and checks it declares
+// what Datasources declares, with GET queries; it returns the {type, uid}
+// pairs ("type/uid").
+func provisioned(t *testing.T, path string) map[string]bool {
 	t.Helper()
-	data, err := os.ReadFile("../deploy/grafana/provisioning/datasources/entpipe.yaml")
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var file struct {
-		Datasources []struct{ Name, UID, Type string } `yaml:"datasources"`
+		Datasources []struct {
+			Name, UID, Type string
+			JSONData        map[string]any `yaml:"jsonData"`
+		} `yaml:"datasources"`
 	}
 	if err := yaml.Unmarshal(data, &file); err != nil {
 		t.Fatal(err)
 	}
-	uids := map[string]bool{}
+	refs := map[string]bool{}
 	for _, d := range file.Datasources {
-		if d.Name != d.UID {
-			t.Errorf("provisioned datasource %q has uid %q: boards rely on name = uid", d.Name, d.UID)
+		refs[d.Type+"/"+d.UID] = true
+		for _, k := range []string{"httpMode", "httpMethod"} {
+			if m, ok := d.JSONData[k]; ok && m != "GET" {
+				t.Errorf("%s: datasource %q has %s %v; Grafana's proxy loses InfluxDB answers to POST, use GET", path, d.UID, k, m)
+			}
 		}
-		uids[d.UID] = true
 	}
 	for _, d := range Datasources(DefaultTargets()) {
-		if !uids[d.UID] || d.Name != d.UID {
-			t.Errorf("datasource %q of the API provisioning is not in the provisioning file with name = uid", d.UID)
+		if !refs[d.Type+"/"+d.UID] || d.Name != d.UID {
+			t.Errorf("datasource %q of the API provisioning is not in %s", d.UID, path)
+		}
+		jd := d.JSONData.(map[string]any)
+		if jd["httpMode"] != nil && jd["httpMode"] != "GET" || jd["httpMethod"] != nil && jd["httpMethod"] != "GET" {
+			t.Errorf("datasource %q is provisioned through the API with %v; want GET", d.UID, jd)
 		}
 	}
-	return uids
+	return refs
 }
 
-// TestGoldenStructure checks the committed JSON the way Grafana will read
-// it: every datasource reference resolves to a provisioned uid, no
-// __inputs, id null, Paris time, and every graph panel drawable.
-func TestGoldenStructure(t *testing.T) {
-	uids := provisionedUIDs(t)
-	for _, b := range All() {
-		data, err := os.ReadFile(filepath.Join(goldenDir, FileName(b.UID)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc map[string]any
-		if err := json.Unmarshal(data, &doc); err != nil {
-			t.Fatal(err)
-		}
-		if id, ok := doc["id"]; !ok || id != nil || doc["timezone"] != "Europe/Paris" || doc["__inputs"] != nil {
-			t.Errorf("%s: want \"id\": null, timezone Europe/Paris, no __inputs", b.UID)
-		}
-		refs := 0
-		walk(doc, func(key string, v any) {
-			if key != "datasource" || v == nil {
-				return
+// TestBoardsReferenceProvisionedDatasources: every {type, uid} of every
+// panel and target is a provisioned datasource (or Mixed), in the file and
+// the compose provisioning, and both query with GET.
+func TestBoardsReferenceProvisionedDatasources(t *testing.T) {
+	refs := provisioned(t, "../deploy/grafana/provisioning/datasources/entpipe.yaml")
+	compose := provisioned(t, "../deploy/compose/grafana/datasources.yaml")
+	refs["datasource/"+mixedUID] = true
+	n := 0
+	for _, b := range boards(t) {
+		for _, p := range panels(b) {
+			check := func(typ, uid *string) {
+				n++
+				if typ == nil || uid == nil || !refs[*typ+"/"+*uid] || *uid != mixedUID && !compose[*typ+"/"+*uid] {
+					t.Errorf("%s / %s: datasource %v/%v is not provisioned", *b.Uid, *p.Title, typ, uid)
+				}
 			}
-			refs++
-			if s, _ := v.(string); !uids[s] && s != mixedUID {
-				t.Errorf("%s: datasource %v is not provisioned", b.UID, v)
+			check(p.Datasource.Type, p.Datasource.Uid)
+			for _, q := range influxTargets(p) {
+				check(q.Datasource.Type, q.Datasource.Uid)
 			}
-		})
-		if refs == 0 {
-			t.Errorf("%s: no datasource reference found; the check looks at nothing", b.UID)
+			for _, q := range promTargets(p) {
+				check(q.Datasource.Type, q.Datasource.Uid)
+			}
 		}
-		for _, p := range doc["panels"].([]any) {
-			checkPanel(t, b.UID, p.(map[string]any))
+		for _, v := range b.Templating.List {
+			check := v.Datasource
+			if check == nil || *check.Uid != InfluxUID {
+				t.Errorf("%s: variable %s does not read the InfluxDB datasource", *b.Uid, v.Name)
+			}
 		}
+	}
+	if n < 60 {
+		t.Fatalf("only %d datasource references checked", n)
 	}
 }
 
-func walk(v any, fn func(key string, v any)) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			fn(k, x)
-			walk(x, fn)
+// TestPanelsReadable: every panel describes its definition in French,
+// counts are exact figures (no "1.80 K"), series whose number depends on
+// the installation have a table legend bounded by the panel, sparse host
+// samples are connected, and hours are never turned into days.
+func TestPanelsReadable(t *testing.T) {
+	for _, b := range boards(t) {
+		for _, p := range panels(b) {
+			where := *b.Uid + " / " + *p.Title
+			if p.Description == nil || len(*p.Description) < 40 {
+				t.Errorf("%s: a panel must describe the definition it shows", where)
+			}
+			unit := ""
+			if p.FieldConfig.Defaults.Unit != nil {
+				unit = *p.FieldConfig.Defaults.Unit
+			}
+			if slices.Contains([]string{"short", "h", "none"}, unit) && p.Type != "timeseries" || unit == "h" {
+				t.Errorf("%s: unit %q rounds or converts; counts use %q", where, unit, unitCount)
+			}
+			if p.Type != "timeseries" {
+				continue
+			}
+			many := false
+			for _, q := range influxTargets(p) {
+				many = many || strings.HasPrefix(q.Alias, "$tag_") || strings.Contains(q.Alias, " $tag_")
+			}
+			for _, q := range promTargets(p) {
+				many = many || strings.Contains(*q.LegendFormat, "{{")
+			}
+			legend := p.Options.(*timeseriesOptions).Legend
+			if many && (legend.DisplayMode != "table" || legend.Placement != "right") {
+				t.Errorf("%s: one series per tag or label value needs a table legend at the right, got %s %s", where, legend.DisplayMode, legend.Placement)
+			}
+			custom := p.FieldConfig.Defaults.Custom.(*timeseriesFieldConfig)
+			sparse := slices.ContainsFunc(influxTargets(p), func(q InfluxQuery) bool {
+				return strings.Contains(q.Query, `"infra_load"`) || strings.Contains(q.Query, `"ent_probe"`)
+			})
+			if sparse && (custom.SpanNulls == nil || custom.SpanNulls.Float64 == nil || *custom.SpanNulls.Float64 < 15*60*1000) {
+				t.Errorf("%s: host and probe samples are minutes apart: nulls must be connected (spanNulls ≥ 15 min)", where)
+			}
 		}
-	case []any:
-		for _, x := range v {
-			walk(x, fn)
-		}
-	}
-}
-
-// checkPanel asserts what NewGraph's defaults get wrong, on the JSON.
-func checkPanel(t *testing.T, uid string, p map[string]any) {
-	t.Helper()
-	where := uid + " / " + p["title"].(string)
-	if d, _ := p["description"].(string); len(d) < 20 {
-		t.Errorf("%s: a panel must describe the definition it shows", where)
-	}
-	if p["type"] != "graph" {
-		return
-	}
-	legend, _ := p["legend"].(map[string]any)
-	xaxis, _ := p["xaxis"].(map[string]any)
-	yaxes, _ := p["yaxes"].([]any)
-	_, colors := p["aliasColors"].(map[string]any)
-	drawn := p["lines"] == true && p["linewidth"].(float64) >= 1 || p["bars"] == true
-	if !drawn || !colors || legend["show"] != true || xaxis["show"] != true || len(yaxes) != 2 {
-		t.Fatalf("%s: graph must draw lines (width ≥ 1) or bars, show x axis and legend, have two y axes and aliasColors", where)
-	}
-	left := yaxes[0].(map[string]any)
-	if left["show"] != true || left["logBase"] != 1.0 || left["label"] == "" {
-		t.Errorf("%s: left y axis must be shown, linear, labelled in French", where)
-	}
-	if _, ok := p["stack"].(bool); !ok {
-		t.Errorf("%s: stacking must be explicit", where)
 	}
 }
 
 // TestProfileLegends: stacked profile charts show the bulletin's legends.
 func TestProfileLegends(t *testing.T) {
+	b, err := DailyByProfile()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []string
-	for _, tg := range panelTargets(DailyByProfile().Panels[0]) {
-		got = append(got, tg.Alias)
+	for _, q := range influxTargets(panels(b)[0]) {
+		got = append(got, q.Alias)
 	}
 	want := []string{"Élèves", "Parents", "Enseignants", "Personnels", "Invités", "Autres", "Anonymes"}
 	if !slices.Equal(got, want) {
@@ -145,15 +160,12 @@ func TestProfileLegends(t *testing.T) {
 	}
 }
 
-var (
-	fromRE  = regexp.MustCompile(`FROM "([^"]+)"`)
-	identRE = regexp.MustCompile(`"([^"]+)"`)
-)
-
-// TestQueriesUseSchema checks every InfluxQL target against schema.go:
-// the measurement exists and every quoted identifier is one of its tags or
-// fields; and every query is in Paris time.
+// TestQueriesUseSchema checks every InfluxQL target and variable query
+// against schema.go: the measurement exists and every quoted identifier is
+// one of its tags or fields; panel queries are in Paris time and filter on
+// the board's variables where the measurement has those tags.
 func TestQueriesUseSchema(t *testing.T) {
+	fromRE, identRE := regexp.MustCompile(`FROM "([^"]+)"`), regexp.MustCompile(`"([^"]+)"`)
 	schema := map[string][]string{}
 	for _, m := range collector.Schema() {
 		names := append([]string{}, m.Tags...)
@@ -163,27 +175,37 @@ func TestQueriesUseSchema(t *testing.T) {
 		schema[m.Name] = names
 	}
 	n := 0
-	for _, b := range All() {
-		for _, p := range b.Panels {
-			for _, tg := range panelTargets(p) {
-				if tg.Datasource != InfluxUID {
-					continue
-				}
-				n++
-				m := fromRE.FindStringSubmatch(tg.Query)
-				if m == nil || schema[m[1]] == nil || !strings.HasSuffix(tg.Query, "tz('Europe/Paris')") {
-					t.Errorf("%s / %s: unknown measurement or no tz('Europe/Paris'): %s", b.UID, p.Title, tg.Query)
-					continue
-				}
-				for _, id := range identRE.FindAllStringSubmatch(tg.Query, -1) {
-					if id[1] != m[1] && !slices.Contains(schema[m[1]], id[1]) {
-						t.Errorf("%s / %s: %q is no tag or field of %s", b.UID, p.Title, id[1], m[1])
-					}
-				}
+	checkQuery := func(where, q string, panel bool, vars map[string]string) {
+		n++
+		m := fromRE.FindStringSubmatch(q)
+		if m == nil || schema[m[1]] == nil || panel && !strings.HasSuffix(q, "tz('Europe/Paris')") {
+			t.Errorf("%s: unknown measurement or no tz('Europe/Paris'): %s", where, q)
+			return
+		}
+		for _, id := range identRE.FindAllStringSubmatch(q, -1) {
+			if id[1] != m[1] && !slices.Contains(schema[m[1]], id[1]) {
+				t.Errorf("%s: %q is no tag or field of %s", where, id[1], m[1])
+			}
+		}
+		for _, tag := range []string{collector.TagDepartment, collector.TagENT} {
+			_, hasVar := vars[tag]
+			if panel && hasVar && slices.Contains(schema[m[1]], tag) && !strings.Contains(q, `"`+tag+`" =~ /^$`+tag+`$/`) {
+				t.Errorf("%s: %s has the %s tag; the query must filter on $%s", where, m[1], tag, tag)
 			}
 		}
 	}
-	if n < 30 {
-		t.Fatalf("only %d InfluxQL targets found", n)
+	for _, b := range boards(t) {
+		vars := variableQueries(b)
+		for name, q := range vars {
+			checkQuery(*b.Uid+" / $"+name, q, false, vars)
+		}
+		for _, p := range panels(b) {
+			for _, q := range influxTargets(p) {
+				checkQuery(*b.Uid+" / "+*p.Title, q.Query, true, vars)
+			}
+		}
+	}
+	if n < 40 {
+		t.Fatalf("only %d InfluxQL queries found", n)
 	}
 }

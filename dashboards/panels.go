@@ -2,25 +2,74 @@ package dashboards
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
+	"time"
 
-	"github.com/grafana-tools/sdk"
+	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+	"github.com/grafana/grafana-foundation-sdk/go/stat"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/entpipe/entpipe/collector"
 )
 
-// Datasource references. A panel names its datasource by a plain string that
-// is both the name and the uid of the provisioned datasource: Grafana 7.5
-// resolves the string by name, Grafana ≥ 8.3 migrates it to a {uid, type}
-// reference by looking it up by name or uid, so every version lands on the
-// same datasource and no board needs __inputs.
-const (
-	InfluxUID     = "entpipe-influxdb"
-	PrometheusUID = "entpipe-prometheus"
-	mixedUID      = "-- Mixed --" // Grafana's built-in mixed datasource
-)
+// unitCount is Grafana's "locale" unit: an exact figure with the reader's
+// digit grouping (1 796, never "1.80 K").
+const unitCount = "locale"
+
+// target is one query of a panel with the legend it draws.
+type target struct {
+	query  cog.Builder[variants.Dataquery]
+	ds     common.DataSourceRef
+	legend string
+}
+
+func influx(ref, query, alias string) target {
+	return target{query: influxSeries(ref, query, alias), ds: influxRef(), legend: alias}
+}
+
+// prom is a PromQL target; legend uses Prometheus' {{label}} templating.
+func prom(ref, expr, legend string) target {
+	q := prometheus.NewDataqueryBuilder().RefId(ref).Datasource(promRef()).Expr(expr).LegendFormat(legend).
+		Range().Format(prometheus.PromQueryFormatTimeSeries)
+	return target{query: q, ds: promRef(), legend: legend}
+}
+
+func queries(targets []target) []cog.Builder[variants.Dataquery] {
+	out := make([]cog.Builder[variants.Dataquery], len(targets))
+	for i, t := range targets {
+		out[i] = t.query
+	}
+	return out
+}
+
+// panelDatasource is the targets' datasource, or Mixed.
+func panelDatasource(targets []target) common.DataSourceRef {
+	for _, t := range targets[1:] {
+		if !t.ds.Equals(targets[0].ds) {
+			return mixedRef()
+		}
+	}
+	return targets[0].ds
+}
+
+// perProfile returns one target per profile, in display order, each
+// filtered on its profile slug and named by its French legend. query has
+// one %s verb for the slug.
+func perProfile(query string) []target {
+	var out []target
+	for i, slug := range collector.Profiles() {
+		label, _ := profileStyle(slug)
+		out = append(out, influx(refID(i), fmt.Sprintf(query, slug), label))
+	}
+	return out
+}
+
+func refID(i int) string { return string(rune('A' + i)) }
 
 // profileStyle gives a profile slug its French legend (the bulletin's) and
 // a fixed colour, so that a profile looks the same on every board.
@@ -51,185 +100,182 @@ func departments() []department {
 	return []department{{"92", "Hauts-de-Seine (92)"}, {"78", "Yvelines (78)"}}
 }
 
-// graphStyle is every visual option of a graph panel. NewGraph's zero values
-// draw nothing (no lines, zero width, hidden axes and legend), so each board
-// states all of them through one of the constructors below.
-type graphStyle struct {
-	bars, stack bool
-	unit, label string
-	min         *float64 // nil: automatic
-	max         *float64
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func lines(unit, label string) graphStyle { return graphStyle{unit: unit, label: label, min: ptr(0.0)} }
-func stackedBars(unit, label string) graphStyle {
-	return graphStyle{bars: true, stack: true, unit: unit, label: label, min: ptr(0.0)}
-}
-
-// graph builds a graph panel (Grafana ≥ 8 migrates it to time series by
-// itself) with explicit lines, bars, axes, legend and tooltip.
-func graph(title, description string, s graphStyle, targets ...sdk.Target) *sdk.Panel {
-	p := sdk.NewGraph(title)
-	p.IsNew = false
-	p.Description = &description
-	p.Datasource = targetsDatasource(targets)
-	g := p.GraphPanel
-	g.AliasColors = aliasColors(targets)
-	g.Lines, g.Linewidth, g.Fill = !s.bars, 2, 1
-	g.Bars, g.Stack, g.Percentage = s.bars, s.stack, false
-	if s.bars {
-		g.Fill = 10
-	}
-	g.Points, g.Pointradius, g.SteppedLine = false, 2, false
-	g.NullPointMode = "null"
-	g.Legend = sdk.Legend{Show: true, Values: s.stack, Total: s.stack}
-	g.Tooltip = sdk.Tooltip{Shared: true, ValueType: "individual", Sort: 2}
-	g.Xaxis = sdk.Axis{Format: "time", LogBase: 1, Show: true}
-	left := sdk.Axis{Format: s.unit, LogBase: 1, Show: true, Label: s.label, Min: floatString(s.min), Max: floatString(s.max)}
-	g.Yaxes = []sdk.Axis{left, {Format: "short", LogBase: 1, Show: false}}
-	g.Targets = targets
-	return p
-}
-
-// withThresholds adds saturation lines to a graph: warning then critical.
-func withThresholds(p *sdk.Panel, warning, critical float32) *sdk.Panel {
-	p.GraphPanel.Thresholds = []sdk.Threshold{
-		{Value: warning, ColorMode: "warning", Op: "gt", Fill: true, Line: true, Yaxis: "left"},
-		{Value: critical, ColorMode: "critical", Op: "gt", Fill: true, Line: true, Yaxis: "left"},
-	}
-	return p
-}
-
-func floatString(f *float64) *sdk.FloatString {
-	if f == nil {
-		return nil
-	}
-	return &sdk.FloatString{Value: *f, Valid: true}
-}
-
-// aliasColors gives each profile legend its fixed colour; always a map,
-// never null, so the golden shows it.
-func aliasColors(targets []sdk.Target) map[string]string {
-	colors := map[string]string{}
+// withSeriesOverrides gives a panel's series what the query cannot: fixed
+// colours for the profiles, French names for the départements (their series
+// are named by the code, $tag_department).
+func withSeriesOverrides[B interface {
+	WithOverride(dashboard.MatcherConfig, []dashboard.DynamicConfigValue) B
+}](b B, targets []target) B {
+	byName := func(name string) dashboard.MatcherConfig { return dashboard.MatcherConfig{Id: "byName", Options: name} }
 	for _, slug := range collector.Profiles() {
 		label, color := profileStyle(slug)
 		for _, t := range targets {
-			if t.Alias == label {
-				colors[label] = color
+			if t.legend == label {
+				b = b.WithOverride(byName(label), []dashboard.DynamicConfigValue{
+					{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": color}}})
 			}
 		}
 	}
-	return colors
-}
-
-// stat builds a single-value panel reduced with calc over the time range.
-func stat(title, description, unit, calc string, t sdk.Target) *sdk.Panel {
-	return reducePanel("stat", title, description, unit, map[string]any{
-		"colorMode": "value", "graphMode": "none", "justifyMode": "auto", "orientation": "auto", "textMode": "auto",
-		"reduceOptions": reduceOptions(calc),
-	}, t)
-}
-
-// bargauge builds a horizontal bar gauge, one bar per series, reduced with
-// calc over the time range.
-func bargauge(title, description, unit, calc string, targets ...sdk.Target) *sdk.Panel {
-	return reducePanel("bargauge", title, description, unit, map[string]any{
-		"displayMode": "basic", "orientation": "horizontal", "showUnfilled": true,
-		"reduceOptions": reduceOptions(calc),
-	}, targets...)
-}
-
-func reduceOptions(calc string) map[string]any {
-	return map[string]any{"calcs": []string{calc}, "fields": "", "values": false}
-}
-
-// reducePanel writes stat and bar gauge panels as SDK custom panels: the
-// SDK's StatPanel has no fieldConfig (without it Grafana applies its default
-// thresholds, red above 80) and its BarGaugePanel emits the time-series
-// field options with empty values. The field options here are a unit and a
-// single neutral threshold step, so no value is coloured as an alarm.
-func reducePanel(kind, title, description, unit string, options map[string]any, targets ...sdk.Target) *sdk.Panel {
-	p := sdk.NewCustom(title)
-	p.Type, p.IsNew, p.Renderer = kind, false, nil
-	p.Description = &description
-	p.Datasource = targetsDatasource(targets)
-	colorMode := "fixed"
-	if len(targets) > 1 || strings.HasPrefix(targets[0].Alias, "$tag_") {
-		colorMode = "palette-classic"
-	}
-	*p.CustomPanel = sdk.CustomPanel{
-		"targets": targets,
-		"options": options,
-		"fieldConfig": map[string]any{
-			"defaults": map[string]any{
-				"unit":       unit,
-				"min":        0,
-				"color":      map[string]any{"mode": colorMode, "fixedColor": "blue"},
-				"thresholds": map[string]any{"mode": "absolute", "steps": []any{map[string]any{"color": "blue", "value": nil}}},
-				"mappings":   []any{},
-			},
-			"overrides": colorOverrides(targets),
-		},
-	}
-	return p
-}
-
-// colorOverrides gives profile series their fixed colours, as aliasColors
-// does for graph panels.
-func colorOverrides(targets []sdk.Target) []any {
-	colors := aliasColors(targets)
-	out := []any{}
-	for _, label := range slices.Sorted(maps.Keys(colors)) {
-		out = append(out, map[string]any{
-			"matcher":    map[string]any{"id": "byName", "options": label},
-			"properties": []any{map[string]any{"id": "color", "value": map[string]any{"mode": "fixed", "fixedColor": colors[label]}}},
-		})
-	}
-	return out
-}
-
-// influx is an InfluxQL target in raw mode, as Grafana's query editor saves
-// a hand-written query. alias is the legend ($tag_x expands to tag values).
-func influx(ref, query, alias string) sdk.Target {
-	return sdk.Target{RefID: ref, Datasource: InfluxUID, Query: query, RawQuery: true, Alias: alias, Format: "time_series"}
-}
-
-// prom is a PromQL target; legend uses Prometheus' {{label}} templating.
-func prom(ref, expr, legend string) sdk.Target {
-	return sdk.Target{RefID: ref, Datasource: PrometheusUID, Expr: expr, LegendFormat: legend, Format: "time_series"}
-}
-
-// perProfile returns one target per profile, in display order, each filtered
-// on its profile slug and named by its French legend. query has one %s verb
-// for the slug.
-func perProfile(query string) []sdk.Target {
-	var out []sdk.Target
-	for i, slug := range collector.Profiles() {
-		label, _ := profileStyle(slug)
-		out = append(out, influx(refID(i), fmt.Sprintf(query, slug), label))
-	}
-	return out
-}
-
-// perDepartment is perProfile for the two départements.
-func perDepartment(query string) []sdk.Target {
-	var out []sdk.Target
-	for i, d := range departments() {
-		out = append(out, influx(refID(i), fmt.Sprintf(query, d.code), d.label))
-	}
-	return out
-}
-
-func refID(i int) string { return string(rune('A' + i)) }
-
-// targetsDatasource is the panel datasource: the targets' one, or Mixed.
-func targetsDatasource(targets []sdk.Target) any {
-	for _, t := range targets[1:] {
-		if t.Datasource != targets[0].Datasource {
-			return mixedUID
+	for _, t := range targets {
+		if t.legend == "$tag_department" {
+			for _, d := range departments() {
+				b = b.WithOverride(byName(d.code), []dashboard.DynamicConfigValue{{Id: "displayName", Value: d.label}})
+			}
+			break
 		}
 	}
-	return targets[0].Datasource
+	return b
+}
+
+// look is every visual choice of a time-series panel. Each board states it
+// through one of the constructors below.
+type look struct {
+	unit, label string   // Grafana unit id; French axis label
+	bars, stack bool     // daily bars, stacked series
+	min, max    *float64 // nil: automatic
+	// gaps connects missing samples up to this long (sparse infra samples
+	// over a day would draw as dots); a longer gap, a collector down,
+	// stays visible. 0: nulls are gaps.
+	gaps float64
+	// many: the series come from a GROUP BY or a "by" and their number is
+	// the installation's; the legend is then a table at the right, which
+	// scrolls inside the panel instead of overflowing it.
+	many       bool
+	thresholds []float64 // warning, critical: drawn as lines and areas
+}
+
+func lines(unit, label string) look { return look{unit: unit, label: label, min: ptr(0.0)} }
+
+// counts are lines of exact figures.
+func counts(label string) look { return lines(unitCount, label) }
+
+func stackedBars(label string) look {
+	return look{bars: true, stack: true, unit: unitCount, label: label, min: ptr(0.0)}
+}
+
+// dailyBars are one bar a day of a single series.
+func dailyBars(label string) look {
+	return look{bars: true, unit: unitCount, label: label, min: ptr(0.0)}
+}
+
+func ratio(label string) look {
+	return look{unit: "percentunit", label: label, min: ptr(0.0), max: ptr(1.0)}
+}
+
+func (l look) sparse() look    { l.gaps = float64(time.Hour.Milliseconds()); return l }
+func (l look) perSeries() look { l.many = true; return l }
+func (l look) warn(warning, critical float64) look {
+	l.thresholds = []float64{warning, critical}
+	return l
+}
+
+// timeseriesPanel draws targets over time.
+func timeseriesPanel(title, description string, l look, targets ...target) *timeseries.PanelBuilder {
+	legend := common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).
+		Placement(common.LegendPlacementBottom).Calcs([]string{})
+	if l.stack {
+		legend.Calcs([]string{"sum"}) // the period's total of each profile, as the bulletin gives it
+	}
+	if l.many {
+		legend.DisplayMode(common.LegendDisplayModeTable).Placement(common.LegendPlacementRight).
+			Calcs([]string{"mean", "max"}).SortBy("Max").SortDesc(true)
+	}
+	p := timeseries.NewPanelBuilder().Title(title).Description(description).
+		Datasource(panelDatasource(targets)).Targets(queries(targets)).
+		Unit(l.unit).AxisLabel(l.label).AxisPlacement(common.AxisPlacementAuto).
+		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdPaletteClassic)).
+		Legend(legend).
+		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderDescending)).
+		ShowPoints(common.VisibilityModeNever).LineInterpolation(common.LineInterpolationLinear)
+	if l.bars {
+		// A day's bar covers its day: buckets are stamped with their start.
+		p.DrawStyle(common.GraphDrawStyleBars).BarAlignment(common.BarAlignmentAfter).FillOpacity(80).LineWidth(1)
+	} else {
+		p.DrawStyle(common.GraphDrawStyleLine).FillOpacity(10).LineWidth(2)
+	}
+	stacking := common.StackingModeNone
+	if l.stack {
+		stacking = common.StackingModeNormal
+	}
+	p.Stacking(common.NewStackingConfigBuilder().Mode(stacking).Group("A"))
+	if l.gaps > 0 {
+		p.SpanNulls(common.BoolOrFloat64{Float64: &l.gaps})
+	} else {
+		p.SpanNulls(common.BoolOrFloat64{Bool: ptr(false)})
+	}
+	if l.min != nil {
+		p.Min(*l.min)
+	}
+	if l.max != nil {
+		p.Max(*l.max)
+	}
+	steps := []dashboard.Threshold{{Color: "green"}}
+	style := common.GraphThresholdsStyleModeOff
+	if len(l.thresholds) == 2 {
+		steps = append(steps, dashboard.Threshold{Value: &l.thresholds[0], Color: "orange"},
+			dashboard.Threshold{Value: &l.thresholds[1], Color: "red"})
+		style = common.GraphThresholdsStyleModeLineAndArea
+	}
+	p.Thresholds(dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps)).
+		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(style))
+	return withSeriesOverrides(p, targets)
+}
+
+// neutral is a single threshold step: stat and bar gauge values are
+// figures, never coloured as an alarm.
+func neutral() *dashboard.ThresholdsConfigBuilder {
+	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).
+		Steps([]dashboard.Threshold{{Color: "blue"}})
+}
+
+// colors is fixed blue for one series, the palette (and the profile
+// colours of withSeriesOverrides) for several.
+func colors(targets []target) *dashboard.FieldColorBuilder {
+	if len(targets) > 1 || targets[0].many() {
+		return dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdPaletteClassic)
+	}
+	return dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdFixed).FixedColor("blue")
+}
+
+// many says whether the target draws one series per tag or label value.
+func (t target) many() bool {
+	return strings.HasPrefix(t.legend, "$tag_") || strings.Contains(t.legend, "{{")
+}
+
+func reduce(calc string) *common.ReduceDataOptionsBuilder {
+	return common.NewReduceDataOptionsBuilder().Calcs([]string{calc}).Values(false).Fields("")
+}
+
+// statPanel shows the range reduced with calc, one value per series, as an
+// exact figure with unit (unitCount for counts).
+func statPanel(title, description, unit, calc string, t target) *stat.PanelBuilder {
+	text := common.BigValueTextModeValue
+	if t.many() {
+		text = common.BigValueTextModeValueAndName
+	}
+	p := stat.NewPanelBuilder().Title(title).Description(description).
+		Datasource(t.ds).WithTarget(t.query).
+		Unit(unit).Thresholds(neutral()).ColorScheme(colors([]target{t})).
+		ReduceOptions(reduce(calc)).GraphMode(common.BigValueGraphModeNone).ColorMode(common.BigValueColorModeValue).
+		JustifyMode(common.BigValueJustifyModeAuto).TextMode(text).Orientation(common.VizOrientationAuto).
+		WideLayout(true).ShowPercentChange(false).PercentChangeColorMode(common.PercentChangeColorModeStandard)
+	if unit == unitCount {
+		p.Decimals(0)
+	}
+	return withSeriesOverrides(p, []target{t})
+}
+
+// barGaugePanel is one horizontal bar per series, reduced with calc over
+// the range, labelled with its exact figure.
+func barGaugePanel(title, description, calc string, targets ...target) *bargauge.PanelBuilder {
+	p := bargauge.NewPanelBuilder().Title(title).Description(description).
+		Datasource(panelDatasource(targets)).Targets(queries(targets)).
+		Unit(unitCount).Decimals(0).Min(0).Thresholds(neutral()).ColorScheme(colors(targets)).
+		ReduceOptions(reduce(calc)).Orientation(common.VizOrientationHorizontal).
+		DisplayMode(common.BarGaugeDisplayModeBasic).ValueMode(common.BarGaugeValueModeText).
+		NamePlacement(common.BarGaugeNamePlacementTop).ShowUnfilled(true).Sizing(common.BarGaugeSizingAuto).
+		MinVizWidth(8).MinVizHeight(16).MaxVizHeight(300).
+		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(false).DisplayMode(common.LegendDisplayModeList).
+			Placement(common.LegendPlacementBottom).Calcs([]string{}))
+	return withSeriesOverrides(p, targets)
 }

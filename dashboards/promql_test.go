@@ -8,21 +8,28 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entpipe/entpipe/collector"
+	"github.com/entpipe/entpipe/dashboards/grafanatest"
 )
 
-// promExprs returns every PromQL target of every board, with Grafana's
-// $__rate_interval replaced as Grafana would (four scrape intervals at
-// least: 1m for a 15 s scrape).
+// promExprs returns every PromQL target of every board, expanded as
+// Grafana does (board variables as an alternative of all their values,
+// $__rate_interval for a 15 s scrape over a day).
 func promExprs(t *testing.T) []string {
 	var out []string
-	for _, b := range All() {
-		for _, p := range b.Panels {
-			for _, tg := range panelTargets(p) {
-				if tg.Datasource == PrometheusUID {
-					out = append(out, strings.ReplaceAll(tg.Expr, "$__rate_interval", "1m"))
+	from, to := fixtureNow.Add(-24*time.Hour), fixtureNow
+	w := grafanatest.Window{From: from, To: to, Interval: grafanatest.Interval(from, to, 15*time.Second, maxDataPoints),
+		Vars: map[string][]string{"department": {"92", "78"}, "ent": {"ent92", "ecollege78", "oze78"}}}
+	for _, b := range boards(t) {
+		for _, p := range panels(b) {
+			for _, q := range promTargets(p) {
+				e, err := grafanatest.PromQL(q.Expr, w, 15*time.Second)
+				if err != nil {
+					t.Fatal(err)
 				}
+				out = append(out, e)
 			}
 		}
 	}

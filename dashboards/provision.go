@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/grafana-tools/sdk"
@@ -18,22 +19,22 @@ import (
 // through Grafana's HTTP API. It is idempotent: a second run updates in
 // place and creates nothing.
 //
-// It speaks the API itself, with the SDK's types for the bodies, because
-// the SDK's REST client cannot be trusted with it: CreateDatasource and
-// UpdateDatasource ignore the HTTP status (a 401 looks like success),
-// SetDashboard dereferences a nil message on some errors, and no call
-// exposes the status code needed for clear 401/403/404/409 errors.
+// Folders and boards go through grafana-tools/sdk's client, which checks
+// the answers of those calls. Datasources do not: its CreateDatasource and
+// UpdateDatasource ignore the HTTP status (a 401 or 403 reads as success)
+// and it cannot look a datasource up by uid, so they are a small request of
+// our own (do).
 //
-// Boards are always sent with "id": null and matched by uid. A board that
-// already exists under its uid is saved with overwrite; a new one without,
-// so Grafana refuses (412) rather than silently taking over an unrelated
+// Boards are matched by uid, never by a numeric id. A board that already
+// exists under its uid is saved with overwrite; a new one without, so
+// Grafana refuses (412) rather than silently taking over an unrelated
 // dashboard that happens to have the same title in the folder.
 //
 // A Provisioner is safe for sequential use; it holds no state between calls.
 type Provisioner struct {
 	URL    string       // Grafana root URL, with its sub-path if any
 	Token  string       // service-account token or API key; "user:password" for basic auth
-	Client *http.Client // nil: http.DefaultClient
+	Client *http.Client // nil: a client without timeout (the context bounds every call)
 }
 
 // Folder is the Grafana folder the boards go to.
@@ -50,9 +51,13 @@ type Action struct{ Verb, Kind, UID, URL string }
 // Provision ensures the folder, then the datasources (skipped when ds is
 // nil), then every board, in that order, and stops at the first error. It
 // returns what it did until then.
-func (p *Provisioner) Provision(ctx context.Context, folder Folder, ds []sdk.Datasource, boards []*sdk.Board) ([]Action, error) {
+func (p *Provisioner) Provision(ctx context.Context, folder Folder, ds []sdk.Datasource, boards []*Board) ([]Action, error) {
+	client, err := sdk.NewClient(p.URL, p.Token, p.httpClient())
+	if err != nil {
+		return nil, fmt.Errorf("grafana URL %q: %w", p.URL, err)
+	}
 	var done []Action
-	folderID, act, err := p.ensureFolder(ctx, folder)
+	folderID, act, err := p.ensureFolder(ctx, client, folder)
 	if err != nil {
 		return done, err
 	}
@@ -65,7 +70,7 @@ func (p *Provisioner) Provision(ctx context.Context, folder Folder, ds []sdk.Dat
 		done = append(done, act)
 	}
 	for _, b := range boards {
-		act, err := p.saveBoard(ctx, b, folderID, folder.UID)
+		act, err := p.saveBoard(ctx, client, b, folderID)
 		if err != nil {
 			return done, err
 		}
@@ -74,13 +79,25 @@ func (p *Provisioner) Provision(ctx context.Context, folder Folder, ds []sdk.Dat
 	return done, nil
 }
 
-func (p *Provisioner) ensureFolder(ctx context.Context, f Folder) (int, Action, error) {
-	var got sdk.Folder
-	err := p.do(ctx, http.MethodGet, "api/folders/"+url.PathEscape(f.UID), nil, &got)
+// httpClient is the caller's client with every error answer made readable
+// for grafana-tools/sdk (see messageTransport).
+func (p *Provisioner) httpClient() *http.Client {
+	c := http.Client{}
+	if p.Client != nil {
+		c = *p.Client
+	}
+	c.Transport = messageTransport{next: c.Transport}
+	return &c
+}
+
+func (p *Provisioner) ensureFolder(ctx context.Context, client *sdk.Client, f Folder) (int, Action, error) {
+	path := "api/folders/" + f.UID
+	got, err := client.GetFolderByUID(ctx, f.UID)
 	verb := "kept"
-	if isStatus(err, http.StatusNotFound) {
-		verb = "created"
-		err = p.do(ctx, http.MethodPost, "api/folders", sdk.Folder{UID: f.UID, Title: f.Title}, &got)
+	if err = p.sdkError(http.MethodGet, path, err); isStatus(err, http.StatusNotFound) {
+		verb, path = "created", "api/folders"
+		got, err = client.CreateFolder(ctx, sdk.Folder{UID: f.UID, Title: f.Title})
+		err = p.sdkError(http.MethodPost, path, err)
 	}
 	if err != nil {
 		return 0, Action{}, fmt.Errorf("folder %q: %w", f.UID, err)
@@ -88,57 +105,53 @@ func (p *Provisioner) ensureFolder(ctx context.Context, f Folder) (int, Action, 
 	return got.ID, Action{Verb: verb, Kind: "folder", UID: f.UID, URL: got.URL}, nil
 }
 
-func (p *Provisioner) ensureDatasource(ctx context.Context, d sdk.Datasource) (Action, error) {
-	var got sdk.Datasource
-	err := p.do(ctx, http.MethodGet, "api/datasources/uid/"+url.PathEscape(d.UID), nil, &got)
-	switch {
-	case err == nil:
-		d.ID = got.ID
-		err = p.do(ctx, http.MethodPut, fmt.Sprintf("api/datasources/%d", got.ID), d, nil)
-		if err != nil {
-			return Action{}, fmt.Errorf("datasource %q: update: %w", d.UID, err)
-		}
-		return Action{Verb: "updated", Kind: "datasource", UID: d.UID}, nil
-	case isStatus(err, http.StatusNotFound):
-		if err := p.do(ctx, http.MethodPost, "api/datasources", d, nil); err != nil {
-			return Action{}, fmt.Errorf("datasource %q: create: %w", d.UID, err)
-		}
-		return Action{Verb: "created", Kind: "datasource", UID: d.UID}, nil
-	default:
-		return Action{}, fmt.Errorf("datasource %q: %w", d.UID, err)
-	}
-}
-
-func (p *Provisioner) saveBoard(ctx context.Context, b *sdk.Board, folderID int, folderUID string) (Action, error) {
-	err := p.do(ctx, http.MethodGet, "api/dashboards/uid/"+url.PathEscape(b.UID), nil, nil)
+func (p *Provisioner) saveBoard(ctx context.Context, client *sdk.Client, b *Board, folderID int) (Action, error) {
+	uid := *b.Uid
+	_, _, err := client.GetRawDashboardByUID(ctx, uid)
+	err = p.sdkError(http.MethodGet, "api/dashboards/uid/"+uid, err)
 	exists := err == nil
 	if err != nil && !isStatus(err, http.StatusNotFound) {
-		return Action{}, fmt.Errorf("dashboard %q: %w", b.UID, err)
+		return Action{}, fmt.Errorf("dashboard %q: %w", uid, err)
 	}
-	data, err := Marshal(b) // "id": null
+	data, err := Marshal(b) // the SDK sends "id": 0, Grafana's "no id" too
 	if err != nil {
 		return Action{}, err
 	}
-	body := map[string]any{
-		"dashboard": json.RawMessage(data),
-		"folderId":  folderID,
-		"folderUid": folderUID,
-		"overwrite": exists,
-		"message":   "entpipe dashboards provision",
-	}
-	var got sdk.StatusMessage
-	if err := p.do(ctx, http.MethodPost, "api/dashboards/db", body, &got); err != nil {
-		return Action{}, fmt.Errorf("dashboard %q (%s): %w", b.UID, b.Title, err)
+	got, err := client.SetRawDashboardWithParam(ctx, sdk.RawBoardRequest{
+		Dashboard: data, Parameters: sdk.SetDashboardParams{FolderID: folderID, Overwrite: exists}})
+	if err = p.sdkError(http.MethodPost, "api/dashboards/db", err); err != nil {
+		return Action{}, fmt.Errorf("dashboard %q (%s): %w", uid, *b.Title, err)
 	}
 	verb := "created"
 	if exists {
 		verb = "updated"
 	}
-	act := Action{Verb: verb, Kind: "dashboard", UID: b.UID}
+	act := Action{Verb: verb, Kind: "dashboard", UID: uid}
 	if got.URL != nil {
 		act.URL = *got.URL
 	}
 	return act, nil
+}
+
+// sdkError turns an error of grafana-tools/sdk into ours. The SDK reports
+// an error answer only as text, "HTTP error <status>: returns <body or
+// message>", which is parsed back into a StatusError; a failed connection
+// says Grafana is unreachable.
+func (p *Provisioner) sdkError(method, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("grafana unreachable at %s: %w", p.URL, ue.Err)
+	}
+	rest, ok := strings.CutPrefix(err.Error(), "HTTP error ")
+	status, body, _ := strings.Cut(rest, ": returns ")
+	code, convErr := strconv.Atoi(status)
+	if !ok || convErr != nil {
+		return fmt.Errorf("grafana %s /%s: %w", method, path, err)
+	}
+	return &StatusError{Method: method, Path: path, Code: code, Message: answerMessage([]byte(body))}
 }
 
 // StatusError is a Grafana API answer other than 200, with a hint for the
@@ -169,6 +182,67 @@ func isStatus(err error, code int) bool {
 	return errors.As(err, &se) && se.Code == code
 }
 
+// answerMessage is Grafana's "message" in an error answer, or else the
+// start of the answer (a proxy's HTML page, plain text).
+func answerMessage(body []byte) string {
+	var m struct{ Message string }
+	if json.Unmarshal(body, &m) == nil && m.Message != "" {
+		return m.Message
+	}
+	return strings.TrimSpace(string(body[:min(len(body), 200)]))
+}
+
+// messageTransport rewrites every error answer as {"message": …}, keeping
+// its status. grafana-tools/sdk formats its errors from that message, and
+// when saving a dashboard dereferences it without checking that the answer
+// had one: an error answer without it (a proxy's page, another JSON) would
+// crash the process instead of failing the call.
+type messageTransport struct{ next http.RoundTripper }
+
+func (t messageTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := t.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	resp, err := next.RoundTrip(req)
+	if err != nil || resp.StatusCode/100 == 2 {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	msg, _ := json.Marshal(map[string]string{"message": answerMessage(body)})
+	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(msg)), int64(len(msg))
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// ensureDatasource creates or updates one datasource by uid, with our own
+// requests: see Provisioner.
+func (p *Provisioner) ensureDatasource(ctx context.Context, d sdk.Datasource) (Action, error) {
+	var got sdk.Datasource
+	path := "api/datasources/uid/" + url.PathEscape(d.UID)
+	err := p.do(ctx, http.MethodGet, path, nil, &got)
+	switch {
+	case err == nil:
+		d.ID = got.ID
+		if err := p.do(ctx, http.MethodPut, path, d, nil); err != nil {
+			return Action{}, fmt.Errorf("datasource %q: update: %w", d.UID, err)
+		}
+		return Action{Verb: "updated", Kind: "datasource", UID: d.UID}, nil
+	case isStatus(err, http.StatusNotFound):
+		if err := p.do(ctx, http.MethodPost, "api/datasources", d, nil); err != nil {
+			return Action{}, fmt.Errorf("datasource %q: create: %w", d.UID, err)
+		}
+		return Action{Verb: "created", Kind: "datasource", UID: d.UID}, nil
+	default:
+		return Action{}, fmt.Errorf("datasource %q: %w", d.UID, err)
+	}
+}
+
 // do sends one JSON request and decodes a 200 answer into out (if not nil).
 func (p *Provisioner) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
@@ -192,11 +266,7 @@ func (p *Provisioner) do(ctx context.Context, method, path string, in, out any) 
 	} else if p.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+p.Token)
 	}
-	client := p.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := p.httpClient().Do(req)
 	if err != nil {
 		return fmt.Errorf("grafana unreachable at %s: %w", p.URL, err)
 	}
@@ -206,11 +276,7 @@ func (p *Provisioner) do(ctx context.Context, method, path string, in, out any) 
 		return fmt.Errorf("grafana %s /%s: read answer: %w", method, path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var m struct{ Message string }
-		if json.Unmarshal(data, &m) != nil || m.Message == "" {
-			m.Message = strings.TrimSpace(string(data[:min(len(data), 200)]))
-		}
-		return &StatusError{Method: method, Path: path, Code: resp.StatusCode, Message: m.Message}
+		return &StatusError{Method: method, Path: path, Code: resp.StatusCode, Message: answerMessage(data)}
 	}
 	if out == nil {
 		return nil

@@ -2,10 +2,10 @@ package dashboards
 
 import (
 	"net"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/grafana-tools/sdk"
 )
 
 // TestProvisionNextToUnrelatedDashboards provisions twice into a Grafana
@@ -19,7 +19,7 @@ func TestProvisionNextToUnrelatedDashboards(t *testing.T) {
 		unrelated[id] = g.dashboards[id].json
 	}
 	p := &Provisioner{URL: srv.URL + "/", Token: "s3cret"}
-	boards := All()
+	boards := boards(t)
 	first, err := p.Provision(t.Context(), DefaultFolder(), Datasources(DefaultTargets()), boards)
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +30,9 @@ func TestProvisionNextToUnrelatedDashboards(t *testing.T) {
 	ids := map[string]int{}
 	for id, d := range g.dashboards {
 		ids[d.uid] = id
+		if _, theirs := unrelated[id]; !theirs && (strings.Contains(d.json, `"datasource":"`) || !strings.Contains(d.json, `"schemaVersion":42`)) {
+			t.Errorf("%s: saved without {type, uid} datasources or Grafana 12's schema", d.uid)
+		}
 	}
 	second, err := p.Provision(t.Context(), DefaultFolder(), Datasources(DefaultTargets()), boards)
 	if err != nil {
@@ -50,32 +53,25 @@ func TestProvisionNextToUnrelatedDashboards(t *testing.T) {
 	}
 	folderID := g.folders["entpipe"]["id"].(int)
 	for _, b := range boards {
-		id := ids[b.UID]
+		id := ids[*b.Uid]
 		d := g.dashboards[id]
-		if id == 0 || d.version != 2 || d.folderID != folderID || d.title != b.Title {
-			t.Errorf("%s: id %d, %+v; want the same id after both runs, version 2, in folder %d", b.UID, id, d, folderID)
+		if id == 0 || d.version != 2 || d.folderID != folderID || d.title != *b.Title {
+			t.Errorf("%s: id %d, %+v; want the same id after both runs, version 2, in folder %d", *b.Uid, id, d, folderID)
 		}
 	}
 	ds := g.datasources[100]
-	if ds["uid"] != InfluxUID || ds["type"] != "influxdb" || ds["database"] != "ent" || ds["url"] != "http://127.0.0.1:8086" {
+	jd, _ := ds["jsonData"].(map[string]any)
+	if ds["uid"] != InfluxUID || ds["type"] != "influxdb" || ds["url"] != "http://127.0.0.1:8086" ||
+		jd["dbName"] != "ent" || jd["httpMode"] != "GET" {
 		t.Errorf("influx datasource as stored: %v", ds)
 	}
 	want := []string{"GET /api/folders/entpipe", "POST /api/folders", "GET /api/datasources/uid/entpipe-influxdb", "POST /api/datasources"}
 	if got := g.requests[:4]; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("first requests %v, want %v", got, want)
 	}
-	if !containsString(g.requests, "PUT /api/datasources/100") {
+	if !slices.Contains(g.requests, "PUT /api/datasources/uid/entpipe-influxdb") {
 		t.Errorf("the second run did not update the datasource in place: %v", g.requests)
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestProvisionErrors: every failure an operator can meet gives an error
@@ -89,7 +85,7 @@ func TestProvisionErrors(t *testing.T) {
 				setup(g)
 			}
 			p := &Provisioner{URL: url(srv.URL), Token: token}
-			_, err := p.Provision(t.Context(), DefaultFolder(), Datasources(DefaultTargets()), All())
+			_, err := p.Provision(t.Context(), DefaultFolder(), Datasources(DefaultTargets()), boards(t))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -117,6 +113,9 @@ func TestProvisionErrors(t *testing.T) {
 		g.seed("mine", "Usage par service", 60)
 	}, same, "good", `dashboard "entpipe-usage-services"`, "412", "already has this name")
 	f("unreachable", nil, func(string) string { return "http://" + closedAddr(t) }, "good", "grafana unreachable at")
+	f("proxy error page on save", func(g *fakeGrafana) {
+		g.deny["/api/dashboards/db"], g.denyPage = http.StatusBadGateway, "<html><body>502 Bad Gateway</body></html>"
+	}, same, "good", `dashboard "entpipe-niveau-acces-journee"`, "502", "Bad Gateway")
 }
 
 // closedAddr returns a loopback address nothing listens on.
@@ -134,7 +133,11 @@ func closedAddr(t *testing.T) string {
 func TestProvisionBasicAuth(t *testing.T) {
 	g, srv := newFakeGrafana(t, "admin:s3cret")
 	p := &Provisioner{URL: srv.URL, Token: "admin:s3cret"}
-	if _, err := p.Provision(t.Context(), DefaultFolder(), nil, []*sdk.Board{Intraday()}); err != nil {
+	b, err := Intraday()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Provision(t.Context(), DefaultFolder(), nil, []*Board{b}); err != nil {
 		t.Fatal(err)
 	}
 	if len(g.dashboards) != 1 || len(g.datasources) != 0 {

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/grafana-tools/sdk"
-
+	"github.com/entpipe/entpipe/dashboards/grafanatest"
 	"github.com/entpipe/entpipe/exporters/influx/influxtest"
 )
 
@@ -23,138 +21,83 @@ const maxDataPoints = 1000
 // influxMinInterval is the datasource's timeInterval (Datasources).
 const influxMinInterval = time.Minute
 
-// window is one run of a panel query: the board's range made absolute, the
-// $__interval Grafana computes for it, and the variable values.
-type window struct {
-	from, to time.Time
-	interval time.Duration
-	ent      string
-}
-
-// grafanaRange resolves a board's time range as Grafana does, with "now"
-// pinned to fixtureNow.
-func grafanaRange(t *testing.T, tr sdk.Time) (from, to time.Time) {
-	parse := func(s string) time.Time {
-		if s == "now" {
-			return fixtureNow
-		}
-		if rel, ok := strings.CutPrefix(s, "now-"); ok {
-			n, err := strconv.Atoi(rel[:len(rel)-1])
-			if err != nil {
-				t.Fatalf("time %q: %v", s, err)
-			}
-			unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}[rel[len(rel)-1]]
-			return fixtureNow.Add(-time.Duration(n) * unit)
-		}
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatalf("time %q: %v", s, err)
-		}
-		return v
-	}
-	return parse(tr.From), parse(tr.To)
-}
-
-// grafanaInterval is Grafana's $__interval: range / maxDataPoints, rounded
-// by its roundInterval table, never below the datasource's timeInterval.
-func grafanaInterval(from, to time.Time) time.Duration {
-	calc := to.Sub(from) / maxDataPoints
-	if calc < influxMinInterval {
-		calc = influxMinInterval
-	}
-	steps := []struct{ upTo, to time.Duration }{ // Grafana's gtime/interval.roundInterval from 1 minute up
-		{90 * time.Second, time.Minute}, {210 * time.Second, 2 * time.Minute}, {450 * time.Second, 5 * time.Minute},
-		{750 * time.Second, 10 * time.Minute}, {1050 * time.Second, 15 * time.Minute}, {1500 * time.Second, 20 * time.Minute},
-		{2700 * time.Second, 30 * time.Minute}, {5400 * time.Second, time.Hour}, {9000 * time.Second, 2 * time.Hour},
-		{16200 * time.Second, 3 * time.Hour}, {32400 * time.Second, 6 * time.Hour}, {24 * time.Hour, 12 * time.Hour},
-		{7 * 24 * time.Hour, 24 * time.Hour}, {21 * 24 * time.Hour, 7 * 24 * time.Hour},
-	}
-	for _, s := range steps {
-		if calc <= s.upTo {
-			return s.to
-		}
-	}
-	return 30 * 24 * time.Hour
-}
-
-// formatInterval is Grafana's gtime.FormatInterval.
-func formatInterval(d time.Duration) string {
+// selections are the variable values the test looks at a board with: All
+// (Grafana then sends every value), one ENT, one département's ENTs; one
+// département for a board with that variable only.
+func selections(b *Board) []map[string][]string {
+	vars := variableQueries(b)
+	_, hasDep := vars["department"]
+	_, hasENT := vars["ent"]
 	switch {
-	case d >= 24*time.Hour:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm", d/time.Minute)
+	case hasENT:
+		return []map[string][]string{
+			{"department": {"92", "78"}, "ent": {"ent92", "ecollege78", "oze78"}},
+			{"department": {"92", "78"}, "ent": {"ent92"}},
+			{"department": {"78"}, "ent": {"ecollege78", "oze78"}},
+		}
+	case hasDep:
+		return []map[string][]string{{"department": {"92", "78"}}, {"department": {"92"}}}
 	}
-	return fmt.Sprintf("%ds", d/time.Second)
+	return []map[string][]string{{}}
 }
 
-// expand does what Grafana does to a raw InfluxQL query before sending it:
-// the frontend replaces the board variables, then the backend
-// (pkg/tsdb/influxdb/models/query.go, Build) replaces $timeFilter,
-// $interval, $__interval_ms and $__interval, in that order.
-func expand(q string, w window) string {
-	q = strings.ReplaceAll(q, "$ent", w.ent)
-	q = strings.ReplaceAll(q, "$timeFilter", fmt.Sprintf("time >= %dms and time <= %dms", w.from.UnixMilli(), w.to.UnixMilli()))
-	q = strings.ReplaceAll(q, "$interval", formatInterval(w.interval))
-	q = strings.ReplaceAll(q, "$__interval_ms", strconv.FormatInt(w.interval.Milliseconds(), 10))
-	return strings.ReplaceAll(q, "$__interval", formatInterval(w.interval))
+// windows are the ranges a board is looked at over: its own, and for a
+// live board also a week, where $__interval is 10m rather than 1m.
+func windows(t *testing.T, b *Board) []grafanatest.Window {
+	ranges := [][2]string{{b.Time.From, b.Time.To}}
+	if strings.HasPrefix(b.Time.From, "now") {
+		ranges = append(ranges, [2]string{"now-7d", "now"})
+	}
+	var out []grafanatest.Window
+	for _, r := range ranges {
+		from, to, err := grafanatest.Range(r[0], r[1], fixtureNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, vars := range selections(b) {
+			out = append(out, grafanatest.Window{From: from, To: to, Vars: vars,
+				Interval: grafanatest.Interval(from, to, influxMinInterval, maxDataPoints)})
+		}
+	}
+	return out
 }
 
 // TestIntegrationPanelQueries runs every InfluxQL target of every board,
-// expanded as Grafana expands it for the board's range and for each value
-// of $ent, against a real influxd holding the fixture, and compares every
-// returned value with the one computed in Go from the same fixture.
+// expanded as Grafana expands it for the board's range and for several
+// selections of its variables (one value, several, All: a regular
+// expression alternative), against a real influxd holding the fixture, and
+// compares every returned value with the one computed in Go from the same
+// fixture.
 func TestIntegrationPanelQueries(t *testing.T) {
 	s := influxtest.Start(t)
 	points := fixture()
 	writePoints(t, s.URL, s.Database, points)
 	oracles := panelOracles(points)
 	used := map[string]bool{}
-	for _, b := range All() {
-		ranges := []sdk.Time{b.Time}
-		if strings.HasPrefix(b.Time.From, "now") {
-			// A live board is also looked at over a week, where
-			// $__interval is 10m rather than the minimum 1m.
-			ranges = append(ranges, sdk.Time{From: "now-7d", To: "now"})
-		}
-		ents := []string{""}
-		for _, v := range b.Templating.List {
-			if v.Name == "ent" {
-				ents = nil
-				for _, o := range v.Options {
-					ents = append(ents, o.Value)
-				}
-			}
-		}
-		for _, p := range b.Panels {
-			for _, target := range panelTargets(p) {
-				if target.Datasource != InfluxUID {
-					continue
-				}
+	for _, b := range boards(t) {
+		for _, p := range panels(b) {
+			for _, target := range influxTargets(p) {
 				oracle, ok := oracles[target.Query]
 				if !ok {
-					t.Errorf("%s / %s: no expected values for query %s", b.UID, p.Title, target.Query)
+					t.Errorf("%s / %s: no expected values for query %s", *b.Uid, *p.Title, target.Query)
 					continue
 				}
 				used[target.Query] = true
 				nonEmpty := false
-				for _, r := range ranges {
-					from, to := grafanaRange(t, r)
-					for _, ent := range ents {
-						w := window{from: from, to: to, interval: grafanaInterval(from, to), ent: ent}
-						q := expand(target.Query, w)
-						want := oracle(w)
-						nonEmpty = nonEmpty || len(want) > 0
-						got := resultSeries(t, s.MustQuery(q), strings.Contains(q, "GROUP BY time("))
-						if diff := compareSeries(got, want); diff != "" {
-							t.Errorf("%s / %s / %s (ent=%q)\nquery: %s\n%s", b.UID, p.Title, target.RefID, ent, q, diff)
-						}
+				for _, w := range windows(t, b) {
+					q, err := grafanatest.InfluxQL(target.Query, w)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := oracle(w)
+					nonEmpty = nonEmpty || len(want) > 0
+					got := resultSeries(t, s.MustQuery(q), strings.Contains(q, "GROUP BY time("))
+					if diff := compareSeries(got, want); diff != "" {
+						t.Errorf("%s / %s / %s (%v)\nquery: %s\n%s", *b.Uid, *p.Title, target.RefID, w.Vars, q, diff)
 					}
 				}
 				if !nonEmpty {
-					t.Errorf("%s / %s / %s: the fixture gives no value; the test would prove nothing", b.UID, p.Title, target.RefID)
+					t.Errorf("%s / %s / %s: the fixture gives no value; the test would prove nothing", *b.Uid, *p.Title, target.RefID)
 				}
 			}
 		}
@@ -166,21 +109,53 @@ func TestIntegrationPanelQueries(t *testing.T) {
 	}
 }
 
-// panelTargets returns a panel's targets whatever its type.
-func panelTargets(p *sdk.Panel) []sdk.Target {
-	if p.CustomPanel != nil {
-		ts, _ := (*p.CustomPanel)["targets"].([]sdk.Target)
-		return ts
+// TestIntegrationVariableQueries runs the variables' SHOW TAG VALUES as
+// Grafana does (the ENT list narrowed by the chosen départements) and
+// compares them with the fixture's tags.
+func TestIntegrationVariableQueries(t *testing.T) {
+	s := influxtest.Start(t)
+	writePoints(t, s.URL, s.Database, fixture())
+	for _, c := range []struct {
+		query string
+		deps  []string
+		want  []string
+	}{
+		{VarDepartments, nil, []string{"78", "92"}},
+		{VarENTs, []string{"92", "78"}, []string{"ecollege78", "ent92", "oze78"}},
+		{VarENTs, []string{"78"}, []string{"ecollege78", "oze78"}},
+		{VarENTs, []string{"92"}, []string{"ent92"}},
+		{VarEnseignoDepartments, nil, []string{"78", "92"}},
+	} {
+		q, err := grafanatest.InfluxQL(c.query, grafanatest.Window{Vars: map[string][]string{"department": c.deps}})
+		if c.deps == nil {
+			q, err = c.query, nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, series := range s.MustQuery(q) {
+			for _, row := range series.Values {
+				got = append(got, row[1].(string))
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", q, got, c.want)
+		}
 	}
-	if ts := p.GetTargets(); ts != nil {
-		return *ts
+	for _, b := range boards(t) {
+		for name, q := range variableQueries(b) {
+			if !slices.Contains([]string{VarDepartments, VarENTs, VarEnseignoDepartments}, q) {
+				t.Errorf("%s: variable %s has an untested query %s", *b.Uid, name, q)
+			}
+		}
 	}
-	return nil
 }
 
-// resultSeries turns InfluxQL series into the comparable form; with a
-// single GROUP BY tag, the series key is its value. Without GROUP BY time,
-// InfluxQL stamps the one row with the range start: it is keyed 0, as
+// resultSeries turns InfluxQL series into the comparable form; the series
+// key is the values of its GROUP BY tags (seriesKey). Without GROUP BY
+// time, InfluxQL stamps the one row with the range start: it is keyed 0, as
 // expect does. (The series go through JSON because only the test helper
 // influxtest, not the influx package, may be imported here.)
 func resultSeries(t *testing.T, in any, byTime bool) series {
@@ -200,13 +175,7 @@ func resultSeries(t *testing.T, in any, byTime bool) series {
 	}
 	out := series{}
 	for _, s := range raw {
-		if len(s.Tags) > 1 {
-			t.Fatalf("series with tags %v: the comparison keys series by one tag", s.Tags)
-		}
-		key := ""
-		for _, v := range s.Tags {
-			key = v
-		}
+		key := seriesKey(s.Tags, sortedKeys(s.Tags))
 		for _, row := range s.Values {
 			if row[1] == nil {
 				continue // fill(null)
@@ -236,7 +205,14 @@ func resultSeries(t *testing.T, in any, byTime bool) series {
 // float sums.
 func compareSeries(got, want series) string {
 	var diffs []string
-	for _, key := range sortedKeys(union(got, want)) {
+	keys := map[string]bool{}
+	for k := range got {
+		keys[k] = true
+	}
+	for k := range want {
+		keys[k] = true
+	}
+	for _, key := range sortedKeys(keys) {
 		for _, ts := range sortedTimes(got[key], want[key]) {
 			g, gok := got[key][ts]
 			w, wok := want[key][ts]
@@ -250,17 +226,6 @@ func compareSeries(got, want series) string {
 		diffs = append(diffs[:10], fmt.Sprintf("… and %d more", len(diffs)-10))
 	}
 	return strings.Join(diffs, "\n")
-}
-
-func union(a, b series) map[string]bool {
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	return keys
 }
 
 func sortedTimes(a, b map[int64]float64) []int64 {

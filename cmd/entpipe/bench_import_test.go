@@ -58,24 +58,31 @@ func BenchmarkImport(b *testing.B) {
 // s; it returns the configuration file and the logs in order.
 func simulatedImport(b *testing.B, s *influxtest.Server, from, to time.Time, scale float64) (string, []string) {
 	b.Helper()
-	dir := b.TempDir()
-	if _, err := simulate.Run(b.Context(), simulate.Options{Out: dir, From: from, To: to, Scale: scale, Seed: 1,
-		ENTs: []string{"ent92"}, InfluxURL: s.URL}); err != nil {
-		b.Fatal(err)
-	}
-	config := filepath.Join(dir, "entpipe.yaml")
-	raw, err := os.ReadFile(config) // influxtest's database is not the generated ent/autogen
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(config, []byte(strings.Replace(string(raw), "bucket: ent/autogen", "bucket: "+s.Bucket, 1)), 0o600); err != nil {
-		b.Fatal(err)
-	}
+	dir := simulated(b, s, simulate.Options{From: from, To: to, Scale: scale, Seed: 1, ENTs: []string{"ent92"}})
 	logs, err := filepath.Glob(filepath.Join(dir, "logs", "ent92", "access.log-*"))
 	if err != nil || len(logs) == 0 {
 		b.Fatalf("simulated logs: %v %v", logs, err)
 	}
-	return config, logs // the names sort by day
+	return filepath.Join(dir, "entpipe.yaml"), logs // the names sort by day
+}
+
+// simulated runs the simulator with o into a temporary directory, its
+// configuration pointing at s, and returns the directory.
+func simulated(tb testing.TB, s *influxtest.Server, o simulate.Options) string {
+	tb.Helper()
+	o.Out, o.InfluxURL = tb.TempDir(), s.URL
+	if _, err := simulate.Run(tb.Context(), o); err != nil {
+		tb.Fatal(err)
+	}
+	config := filepath.Join(o.Out, "entpipe.yaml")
+	raw, err := os.ReadFile(config) // influxtest's database is not the generated ent/autogen
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(config, []byte(strings.Replace(string(raw), "bucket: ent/autogen", "bucket: "+s.Bucket, 1)), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return o.Out
 }
 
 func benchImport(b *testing.B, config string, logs []string) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -106,8 +105,13 @@ or "user:password" for basic authentication.`)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	p := &dashboards.Provisioner{URL: *grafanaURL, Token: strings.TrimSpace(string(token)), Client: &http.Client{}}
-	actions, err := p.Provision(ctx, folder, ds, dashboards.All())
+	boards, err := dashboards.All()
+	if err != nil {
+		fmt.Fprintf(io.err, "entpipe dashboards provision: %v\n", err)
+		return exitRuntime
+	}
+	p := &dashboards.Provisioner{URL: *grafanaURL, Token: strings.TrimSpace(string(token))}
+	actions, err := p.Provision(ctx, folder, ds, boards)
 	for _, a := range actions {
 		logger.Info("grafana object provisioned", "kind", a.Kind, "uid", a.UID, "action", a.Verb)
 		fmt.Fprintf(io.out, "%-8s %-10s %s %s\n", a.Verb, a.Kind, a.UID, a.URL)

@@ -11,7 +11,8 @@ const module = "github.com/entpipe/entpipe"
 // TestDependencyRules enforces DESIGN.md's package map: collector is
 // standard library only; a collector never imports another collector or an
 // exporter; an exporter imports no other exporter; only dashboards imports
-// the Grafana SDK; nothing imports cmd.
+// the Grafana SDKs (grafana-tools/sdk, grafana-foundation-sdk); nothing
+// imports cmd.
 func TestDependencyRules(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{.Standard}}", module+"/collector").Output()
 	if err != nil {
@@ -53,8 +54,9 @@ func violation(pkg, imp string) string {
 	p, i := strings.TrimSuffix(rel(pkg), "_test"), rel(imp) // an external test package is its package
 	ours := strings.HasPrefix(imp, module)
 	switch {
-	case strings.HasPrefix(imp, "github.com/grafana-tools/sdk") && !strings.HasPrefix(p, "dashboards"):
-		return "only dashboards may use the Grafana SDK"
+	case (strings.HasPrefix(imp, "github.com/grafana-tools/sdk") || strings.HasPrefix(imp, "github.com/grafana/grafana-foundation-sdk")) &&
+		!strings.HasPrefix(p, "dashboards"):
+		return "only dashboards may use the Grafana SDKs"
 	case !ours:
 		return ""
 	case strings.HasPrefix(i, "cmd") && !strings.HasPrefix(p, "cmd/"):
@@ -101,6 +103,8 @@ func TestDependencyRuleViolations(t *testing.T) {
 	f("exporters/influx_test", module+"/exporters/prom", true)
 	f("collector/infra", "github.com/grafana-tools/sdk", true)
 	f("dashboards", "github.com/grafana-tools/sdk", false)
+	f("dashboards", "github.com/grafana/grafana-foundation-sdk/go/dashboard", false)
+	f("exporters/prom", "github.com/grafana/grafana-foundation-sdk/go/dashboard", true)
 	f("exporters/influx", module+"/cmd/entpipe", true)
 	f("cmd/entpipe", module+"/cmd/entpipe/internal/simulate", false)
 }

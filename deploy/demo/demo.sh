@@ -119,6 +119,10 @@ say "exporting the Grafana dashboards and provisioning files to .demo/grafana"
 rm -rf "$demo/grafana" && mkdir -p "$demo/grafana"
 "$entpipe" dashboards export -out "$demo/grafana/dashboards"
 cp -r deploy/grafana/provisioning "$demo/grafana/provisioning"
+# The demo's influxd is not on the default port: point the datasource at it.
+sed -i "s#url: http://127.0.0.1:8086#url: $influx_url#" "$demo/grafana/provisioning/datasources/entpipe.yaml"
+grep -q "url: $influx_url" "$demo/grafana/provisioning/datasources/entpipe.yaml" ||
+	{ echo "the InfluxDB URL of the provisioned datasource was not set"; stop_all; exit 1; }
 
 say "writing the directors' report to .demo/report"
 "$entpipe" report -config "$config" -out "$demo/report" -from "$from" -to "$to" -day 2020-03-30 -ent ent92
