@@ -74,7 +74,7 @@ data_dir for the next run and the exit code is 1.`)
 		log.Error("import not fully written to InfluxDB", "source", src.Name, "err", closeErr)
 		return exitRuntime
 	}
-	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", cfg.Influx.URL, cfg.Influx.Bucket)
+	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", influx.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
 	return exitOK
 }
 
