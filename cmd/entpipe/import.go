@@ -35,6 +35,7 @@ data_dir for the next run and the exit code is 1.`)
 		fmt.Fprintln(io.err, "entpipe import:", err)
 		return exitUsage
 	}
+	warnExposedSecrets(cfg, log)
 	src, err := pickSource(cfg, *source)
 	if err != nil {
 		fmt.Fprintln(io.err, "entpipe import:", err)

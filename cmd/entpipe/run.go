@@ -42,6 +42,7 @@ URLs and infra targets polled at their interval. Bucket totals go to InfluxDB
 		fmt.Fprintln(io.err, "entpipe run:", err)
 		return exitUsage
 	}
+	warnExposedSecrets(cfg, log)
 	if *maxConns < 1 {
 		fmt.Fprintln(io.err, "entpipe run: -web.max-connections must be at least 1")
 		return exitUsage
