@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,4 +30,41 @@ func TestCLI(t *testing.T) {
 	f(exitOK, "entpipe dev", "", "version")
 	f(exitOK, "", "Usage: entpipe check -config FILE", "check", "-help")
 	f(exitUsage, "", "flag provided but not defined: -bogus", "check", "-bogus")
+}
+
+// TestRunConfigurationErrorsExit2: every configuration error of `run`
+// exits 2 (systemd does not restart it in a loop), the web configuration
+// file and the listen address included; a busy port is a runtime error.
+func TestRunConfigurationErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "entpipe.yaml")
+	webConf := filepath.Join(dir, "web.yml")
+	for path, text := range map[string]string{
+		conf:    "data_dir: " + dir + "\nsources: [{name: e, enseigno: {department: \"92\"}}]\n",
+		webConf: "tls_server_config: {cert_file: /nonexistent.crt}\n",
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, c := range []struct {
+		code    int
+		wantErr string
+		args    []string
+	}{
+		{exitUsage, "invalid web configuration: web config " + webConf, []string{"-web.config.file", webConf}},
+		{exitUsage, "missing port in address", []string{"-web.listen-address", "localhost"}},
+		{exitUsage, "-web.max-connections must be at least 1", []string{"-web.max-connections", "0"}},
+		{exitRuntime, "address already in use", []string{"-web.listen-address", busy.Addr().String()}},
+	} {
+		code, _, errOut := runCLI(t, append([]string{"run", "-config", conf}, c.args...)...)
+		if code != c.code || !strings.Contains(errOut, c.wantErr) {
+			t.Errorf("entpipe run %v: exit %d, want %d; stderr:\n%s", c.args, code, c.code, errOut)
+		}
+	}
 }
