@@ -70,7 +70,7 @@ func loadConfig(path string) (*Config, error) {
 func readConfig(path string) (*Config, collector.Problems, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, collector.Problems{}, configError{fmt.Errorf("read config: %w", err)}
+		return nil, collector.NewProblems(), configError{fmt.Errorf("read config: %w", err)}
 	}
 	cfg, p := decodeConfig(data)
 	return cfg, p, nil
@@ -86,15 +86,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// parseConfig decodes data and returns its problems as one error.
-func parseConfig(data []byte) (*Config, error) {
-	cfg, p := decodeConfig(data)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }
 
 // decodeConfig decodes data in one pass that reports everything: YAML

@@ -8,6 +8,15 @@ import (
 	"testing"
 )
 
+// parseConfig decodes data and returns its problems as one error.
+func parseConfig(data []byte) (*Config, error) {
+	cfg, p := decodeConfig(data)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
 func TestExampleConfigLoads(t *testing.T) {
 	cfg, err := loadConfig("../../deploy/entpipe.example.yaml")
 	if err != nil {
@@ -76,6 +85,7 @@ influx: {batch_size: [1], url: http://x:8086, url: http://y:8086}
 		`influx.url: repeated key (line 7, first at line 7)`)
 	f("sources: {name: a}\ncapacity: 3\n", "sources: want a list, got a mapping (line 1)", `capacity: want a list, got "3" (line 2)`)
 	f("sources: [\n", "line 1: did not find expected node content")
+	f("- a\n", "want a mapping (key: value), got a list (line 1)")
 	f("sources: []\n", `sources: must list at least one source`)
 	f(`
 sources:

@@ -200,6 +200,9 @@ func (d *nodeDecoder) fail(n *yaml.Node, p collector.Problems, format string, ar
 // whose value was not decoded (and so was judged on its zero value).
 func (d *nodeDecoder) repeats(msg string) bool {
 	for _, path := range d.failed {
+		if path == "" { // the whole file did not decode
+			return true
+		}
 		if rest, ok := strings.CutPrefix(msg, path); ok && rest != "" && strings.ContainsRune(":.[ ", rune(rest[0])) {
 			return true
 		}

@@ -2,7 +2,6 @@ package prom
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -175,12 +174,7 @@ func TestServerErrorLogHasNoAddresses(t *testing.T) {
 	e, reg := newTestExporter(t, Options{})
 	write(t, e, active(0, 12))
 	s := NewServer(ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: webConfig}, reg, nil, slog.New(slog.NewTextHandler(logs, nil)))
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	serveUntilCleanup(t, s)
 	if resp, err := http.Get("http://" + s.Addr() + "/metrics"); err == nil {
 		resp.Body.Close()
 	}
@@ -200,10 +194,6 @@ func TestServerErrorLogHasNoAddresses(t *testing.T) {
 				line = l
 			}
 		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Error(err)
 	}
 	if strings.Contains(line, "127.0.0.1") || !strings.Contains(line, "from <addr>") {
 		t.Errorf("log shows the client's address: %s", line)

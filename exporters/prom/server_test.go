@@ -42,12 +42,18 @@ func testServer(t *testing.T, cfg ServerConfig, ready func() bool) *Server {
 	return s
 }
 
-// runTestServer serves cfg on a free loopback port until the test ends,
-// when Run must return nil.
+// runTestServer serves cfg on a free loopback port until the test ends.
 func runTestServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
 	cfg.ListenAddress = "127.0.0.1:0"
 	s := testServer(t, cfg, nil)
+	serveUntilCleanup(t, s)
+	return s
+}
+
+// serveUntilCleanup runs s until the test ends, when Run must return nil.
+func serveUntilCleanup(t *testing.T, s *Server) {
+	t.Helper()
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +66,6 @@ func runTestServer(t *testing.T, cfg ServerConfig) *Server {
 			t.Errorf("Run = %v after cancel, want nil", err)
 		}
 	})
-	return s
 }
 
 func TestServerRoutes(t *testing.T) {
