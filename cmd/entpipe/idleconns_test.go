@@ -16,7 +16,7 @@ import (
 // server of a running pipeline, /metrics answers in under 2 s and the
 // source keeps reading and checkpointing; the server then closes every
 // idle connection within 2 minutes. The pipeline runs in this process
-// (startServe) so that the idle timeout can be shortened to 20 s (the
+// (startServe) so that the idle timeout can be shortened to 40 s (the
 // default, 90 s, is under 2 minutes too), with a connection limit above
 // 3,000 so that the server holds them all: closing the longest-idle ones
 // at the default limit is TestServerConnectionLimit's.
@@ -31,7 +31,7 @@ func TestIntegrationRunUnderIdleConnections(t *testing.T) {
 	l, _ := pageViewLogs(t)
 	dataDir := t.TempDir()
 	p := startServe(t, writeConfig(t, dataDir, s.URL, s.Bucket, []*liveLog{l}),
-		prom.ServerConfig{ListenAddress: "127.0.0.1:0", MaxConnections: idle + 100, IdleTimeout: 20 * time.Second})
+		prom.ServerConfig{ListenAddress: "127.0.0.1:0", MaxConnections: idle + 100, IdleTimeout: 40 * time.Second})
 	source := map[string]string{"source": l.name}
 	p.waitMetric("entpipe_lines_total", map[string]string{"result": "too_long"}, time.Minute, func(v float64) bool { return v >= 1 })
 	checkpoint := filepath.Join(dataDir, "state", l.name, "checkpoint.gob")
@@ -68,7 +68,7 @@ func TestIntegrationRunUnderIdleConnections(t *testing.T) {
 		t.Errorf("%s was not replaced while the connections were held", checkpoint)
 	}
 	if open := clients.Open(); open != idle {
-		t.Errorf("%d of %d connections open after the source's checks, want all (idle timeout 20s)", open, idle)
+		t.Errorf("%d of %d connections open after the source's checks, want all (idle timeout 40s)", open, idle)
 	}
 	t.Logf("source read the appended line and checkpointed %.1fs later while %d connections were held", after-before, idle)
 
