@@ -20,11 +20,13 @@ type Problems struct {
 func NewProblems() Problems { return Problems{errs: new([]error)} }
 
 // At returns a view of the same collection whose messages are prefixed by
-// path below the current one: fields join with ".", and a segment ending in
-// ":" (a named list item such as `sources[1] "oze78":`) joins with a space.
+// path below the current one: fields join with ".", a list index ("[2]")
+// joins as is, and a segment after one ending in ":" (a named list item
+// such as `sources[1] "oze78":`) joins with a space.
 func (p Problems) At(path string) Problems {
 	switch {
-	case p.path == "":
+	case p.path == "", strings.HasPrefix(path, "["):
+		path = p.path + path
 	case strings.HasSuffix(p.path, ":"):
 		path = p.path + " " + path
 	default:
@@ -45,6 +47,9 @@ func (p Problems) Addf(format string, args ...any) {
 	}
 	*p.errs = append(*p.errs, errors.New(msg))
 }
+
+// Path is the YAML path that prefixes the messages of this view.
+func (p Problems) Path() string { return p.path }
 
 // Err returns every recorded problem joined (one per line), or nil.
 func (p Problems) Err() error { return errors.Join(*p.errs...) }

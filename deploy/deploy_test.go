@@ -130,8 +130,10 @@ func TestMain(m *testing.M) {
 
 // checkConfig runs `entpipe check` on a copy of the configuration at path
 // whose secret files (token_file, salt_file: mounted secrets that do not
-// exist here) point to temporary files; everything else is the file as
-// shipped. It returns the secret paths the file names, for mount checks.
+// exist here) point to temporary files, and whose data_dir (a mounted
+// volume, which check must be able to write) to a temporary directory;
+// everything else is the file as shipped. It returns the secret paths the
+// file names, for mount checks.
 func checkConfig(t *testing.T, path string) (tokenFile, saltFile string) {
 	t.Helper()
 	var root yaml.Node
@@ -150,6 +152,11 @@ func checkConfig(t *testing.T, path string) (tokenFile, saltFile string) {
 		return orig
 	}
 	tokenFile, saltFile = secret("influx", "token_file"), secret("salt_file")
+	dataDir := lookup(&root, "data_dir")
+	if dataDir == nil {
+		t.Fatalf("%s: no data_dir", path)
+	}
+	dataDir.Value = filepath.Join(dir, "data")
 	out, err := yaml.Marshal(&root)
 	if err != nil {
 		t.Fatal(err)

@@ -137,18 +137,28 @@ const (
 // ok is false the command must return code: help shown (0), bad flags or
 // arguments, or an invalid file (2, every problem printed).
 func parseConfigCommand(fs *flag.FlagSet, io *stdio, args []string, usage string, rule argsRule) (cfg *Config, code int, ok bool) {
-	path := fs.String("config", "", usage)
-	if code, ok := parseFlags(fs, args); !ok {
+	path, code, ok := parseConfigFlags(fs, args, usage, rule)
+	if !ok {
 		return nil, code, false
 	}
-	if *path == "" || (rule == noArgs) != (fs.NArg() == 0) {
-		fs.Usage()
-		return nil, exitUsage, false
-	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		fmt.Fprintln(io.err, err)
 		return nil, exitUsage, false
 	}
 	return cfg, exitOK, true
+}
+
+// parseConfigFlags registers -config (with usage), parses args and checks
+// the positional arguments against rule; it returns the -config path.
+func parseConfigFlags(fs *flag.FlagSet, args []string, usage string, rule argsRule) (path string, code int, ok bool) {
+	config := fs.String("config", "", usage)
+	if code, ok := parseFlags(fs, args); !ok {
+		return "", code, false
+	}
+	if *config == "" || (rule == noArgs) != (fs.NArg() == 0) {
+		fs.Usage()
+		return "", exitUsage, false
+	}
+	return *config, exitOK, true
 }

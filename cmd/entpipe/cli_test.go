@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,4 +29,32 @@ func TestCLI(t *testing.T) {
 	f(exitOK, "entpipe dev", "", "version")
 	f(exitOK, "", "Usage: entpipe check -config FILE", "check", "-help")
 	f(exitUsage, "", "flag provided but not defined: -bogus", "check", "-bogus")
+}
+
+// TestRunConfigurationErrorsExit2: every configuration error of `run`
+// exits 2 (systemd does not restart it in a loop), the web configuration
+// file and the listen address included. (A busy port is a runtime error:
+// prom's TestServerListenErrors.)
+func TestRunConfigurationErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "entpipe.yaml")
+	webConf := filepath.Join(dir, "web.yml")
+	for path, text := range map[string]string{
+		conf:    "data_dir: " + dir + "\nsources: [{name: e, enseigno: {department: \"92\"}}]\n",
+		webConf: "tls_server_config: {cert_file: /nonexistent.crt}\n",
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for wantErr, args := range map[string][]string{
+		"invalid web configuration: web config " + webConf: {"-web.config.file", webConf},
+		"missing port in address":                          {"-web.listen-address", "localhost"},
+		"-web.max-connections must be at least 1":          {"-web.max-connections", "0"},
+	} {
+		code, _, errOut := runCLI(t, append([]string{"run", "-config", conf}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, wantErr) {
+			t.Errorf("entpipe run %v: exit %d, want 2; stderr:\n%s", args, code, errOut)
+		}
+	}
 }

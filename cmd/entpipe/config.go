@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"regexp"
+	"reflect"
 	"strings"
 	"time"
 
@@ -54,50 +51,69 @@ type configError struct{ err error }
 func (e configError) Error() string { return e.err.Error() }
 func (e configError) Unwrap() error { return e.err }
 
-// loadConfig reads, strictly decodes, completes and validates path. All
-// problems are reported together, each with its YAML path or line.
+// loadConfig reads, decodes, completes and validates path. All problems
+// are reported together, each with its YAML path (and line, for keys and
+// values that do not decode).
 func loadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	cfg, p, err := readConfig(path)
 	if err != nil {
-		return nil, configError{fmt.Errorf("read config: %w", err)}
+		return nil, err
 	}
-	cfg, err := parseConfig(data)
-	if err != nil {
-		return nil, configError{fmt.Errorf("invalid config %s:\n%w", path, err)}
+	if p.Len() > 0 {
+		return nil, invalidConfig(path, p)
 	}
 	return cfg, nil
 }
 
-func parseConfig(data []byte) (*Config, error) {
-	var cfg Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) /* an empty file means all defaults */ {
-		return nil, yamlProblems(err)
+// readConfig reads and decodes path (see decodeConfig); err is for a file
+// that cannot be read.
+func readConfig(path string) (*Config, collector.Problems, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, collector.NewProblems(), configError{fmt.Errorf("read config: %w", err)}
 	}
-	cfg.applyDefaults()
-	p := collector.NewProblems()
-	cfg.validate(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return &cfg, nil
+	cfg, p := decodeConfig(data)
+	return cfg, p, nil
 }
 
-var yamlFieldRe = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
+// invalidConfig is the error listing every problem of the file at path.
+func invalidConfig(path string, p collector.Problems) error {
+	return configError{fmt.Errorf("invalid config %s (%d problem%s):\n%w", path, p.Len(), plural(p.Len()), p.Err())}
+}
 
-// yamlProblems rewrites yaml.v3 errors into one line per problem, keeping
-// their line numbers ("line 7: unknown key "pathz" (in entlog.Config)").
-func yamlProblems(err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+func plural(n int) string {
+	if n == 1 {
+		return ""
 	}
-	errs := make([]error, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		errs = append(errs, errors.New(yamlFieldRe.ReplaceAllString(e, `unknown key "$1" (in $2)`)))
+	return "s"
+}
+
+// decodeConfig decodes data in one pass that reports everything: YAML
+// syntax (which stops there: cfg is nil), then unknown keys and values of
+// the wrong type, then, on everything that decoded, defaults and the
+// semantic checks of every section. A semantic problem about a value that
+// did not decode is left out: it would only repeat the first.
+func decodeConfig(data []byte) (*Config, collector.Problems) {
+	p := collector.NewProblems()
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		p.Addf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, p
 	}
-	return errors.Join(errs...)
+	var cfg Config
+	var d nodeDecoder
+	d.decode(&root, reflect.ValueOf(&cfg).Elem(), p)
+	cfg.applyDefaults()
+	semantic := collector.NewProblems()
+	cfg.validate(semantic)
+	if joined, ok := semantic.Err().(interface{ Unwrap() []error }); ok {
+		for _, err := range joined.Unwrap() {
+			if !d.repeats(err.Error()) {
+				p.Addf("%s", err)
+			}
+		}
+	}
+	return &cfg, p
 }
 
 func (c *Config) applyDefaults() {
@@ -143,7 +159,7 @@ func (c *Config) validate(p collector.Problems) {
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Sources {
-		sp := p.At(fmt.Sprintf("sources[%d] %q:", i, s.Name))
+		sp := p.At("sources").At(sourceSegment(i, s.Name))
 		switch {
 		case s.Name == "":
 			sp.At("name").Addf("must be set")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/entpipe/entpipe/exporters/influx/influxtest"
+	"github.com/entpipe/entpipe/exporters/prom"
 )
 
 // The end-to-end tests run the real entpipe binary, built once per test
@@ -78,7 +80,8 @@ func skipShort(t testing.TB, why string) {
 	}
 }
 
-// runProc is one `entpipe run` process listening on a free loopback port.
+// runProc is one `entpipe run` process listening on a free loopback port
+// (or its pipeline run in this process by startServe: no cmd).
 type runProc struct {
 	t      testing.TB
 	cmd    *exec.Cmd
@@ -121,6 +124,45 @@ func startRun(t testing.TB, config string) *runProc {
 			p.dumpLog()
 		}
 	})
+	p.waitStarted()
+	return p
+}
+
+// startServe runs the pipeline of `entpipe run` in this process (serve,
+// without the flags, so that web may set what they do not), the way
+// startRun does with the binary. It stops when the test ends.
+func startServe(t testing.TB, config string, web prom.ServerConfig) *runProc {
+	t.Helper()
+	cfg, err := loadConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &runProc{t: t, log: logf.Name(), exited: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		p.err = serve(ctx, cfg, web, 2*time.Minute, slog.New(slog.NewTextHandler(logf, nil)))
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-p.exited
+		logf.Close()
+		if t.Failed() {
+			p.dumpLog()
+		}
+	})
+	p.waitStarted()
+	return p
+}
+
+// waitStarted learns the listening address from the start-up log and waits
+// until /-/ready answers 200.
+func (p *runProc) waitStarted() {
+	p.t.Helper()
 	p.waitFor("the listening address in the log", 30*time.Second, func() bool {
 		b, _ := os.ReadFile(p.log)
 		if m := listenRE.FindSubmatch(b); m != nil {
@@ -136,7 +178,6 @@ func startRun(t testing.TB, config string) *runProc {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return p
 }
 
 // dumpLog logs the tail of the process log, without the warnings about

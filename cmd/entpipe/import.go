@@ -35,6 +35,7 @@ data_dir for the next run and the exit code is 1.`)
 		fmt.Fprintln(io.err, "entpipe import:", err)
 		return exitUsage
 	}
+	warnExposedSecrets(cfg, log)
 	src, err := pickSource(cfg, *source)
 	if err != nil {
 		fmt.Fprintln(io.err, "entpipe import:", err)
@@ -74,7 +75,7 @@ data_dir for the next run and the exit code is 1.`)
 		log.Error("import not fully written to InfluxDB", "source", src.Name, "err", closeErr)
 		return exitRuntime
 	}
-	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", cfg.Influx.URL, cfg.Influx.Bucket)
+	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", influx.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
 	return exitOK
 }
 

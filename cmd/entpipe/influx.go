@@ -39,6 +39,6 @@ Points older than the retention are refused by InfluxDB: to import old logs
 		fmt.Fprintf(io.err, "entpipe influx setup: %v\n", err)
 		return exitRuntime
 	}
-	fmt.Fprintf(io.out, "%s: bucket %s ready, retention %s\n", cfg.Influx.URL, cfg.Influx.Bucket, cfg.Influx.Retention)
+	fmt.Fprintf(io.out, "%s: bucket %s ready, retention %s\n", influx.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket, cfg.Influx.Retention)
 	return exitOK
 }

@@ -13,15 +13,9 @@ import (
 // with 32 random bytes (mode 0600) on first use. The salt must stay stable:
 // checkpointed visitor keys are hashes made with it.
 func loadSalt(path string) ([]byte, error) {
-	salt, err := os.ReadFile(path)
-	if err == nil {
-		if len(salt) < 16 {
-			return nil, fmt.Errorf("salt file %s: %d bytes, want at least 16", path, len(salt))
-		}
-		return salt, nil
-	}
+	salt, err := readSalt(path)
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("salt file: %w", err)
+		return salt, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("salt file: %w", err)
@@ -43,4 +37,16 @@ func loadSalt(path string) ([]byte, error) {
 		return nil, fmt.Errorf("salt file %s: %w", path, err)
 	}
 	return salt, f.Close()
+}
+
+// readSalt reads an existing salt file; a missing one is fs.ErrNotExist.
+func readSalt(path string) ([]byte, error) {
+	salt, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("salt file: %w", err)
+	}
+	if len(salt) < 16 {
+		return nil, fmt.Errorf("salt file %s: %d bytes, want at least 16", path, len(salt))
+	}
+	return salt, nil
 }

@@ -1,7 +1,6 @@
 package prom
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,18 +24,7 @@ func runServer(t *testing.T, points []collector.Point) *Server {
 		Capacity: []Capacity{{Site: collector.Site{Department: "92", ENT: "ent92"}, VisitsPerDay: 180000, PeakHourRatio: 0.15}}})
 	write(t, e, points...)
 	s := NewServer(ServerConfig{ListenAddress: "127.0.0.1:0"}, reg, func() bool { return true }, e.log)
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	serveUntilCleanup(t, s)
 	return s
 }
 

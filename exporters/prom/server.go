@@ -22,14 +22,43 @@ import (
 // -web.listen-address says otherwise: a port in the exporters' 9100-9999
 // range that no exporter we run (node_exporter 9100, Prometheus 9090,
 // Alertmanager 9093) uses. Check the Prometheus wiki's "default port
-// allocations" page before registering it.
+// allocations" page before registering it. It listens on every interface,
+// as exporters do: Prometheus scrapes from another host. Restrict it with a
+// host (127.0.0.1:9489), a firewall, or TLS and basic auth in the web
+// configuration file.
 const DefaultListenAddress = ":9489"
+
+// DefaultMaxConnections bounds the connections kept open, as Prometheus's
+// own -web.max-connections does (same default): a scraper needs one or two.
+const DefaultMaxConnections = 512
+
+// DefaultIdleTimeout closes keep-alive connections idle for that long. It
+// is longer than the usual scrape interval (15 s to 1 min), so Prometheus
+// keeps its connection between scrapes, and well under 2 minutes.
+const DefaultIdleTimeout = 90 * time.Second
+
+// Timeouts of a request. A client has readHeaderTimeout to send its request
+// headers after connecting (a silent connection is closed then) and
+// readTimeout for the whole request; writeTimeout bounds the response,
+// from the end of the headers: a scrape takes milliseconds, and
+// /debug/pprof/profile?seconds=N needs N below it (pprof checks).
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = time.Minute
+	maxHeaderBytes    = 64 << 10
+)
 
 // shutdownTimeout bounds the graceful shutdown of in-flight scrapes.
 const shutdownTimeout = 5 * time.Second
 
+// ErrInvalidConfig marks Listen errors that restarting cannot fix: an
+// invalid web configuration file or listen address, a bad limit.
+var ErrInvalidConfig = errors.New("invalid web configuration")
+
 // ServerConfig says how to serve: the flags -web.listen-address,
-// -web.config.file and -web.enable-pprof.
+// -web.config.file, -web.enable-pprof and -web.max-connections. Zero
+// values mean the defaults.
 type ServerConfig struct {
 	// ListenAddress is host:port; ":0" picks a free port (see Addr).
 	ListenAddress string
@@ -38,6 +67,12 @@ type ServerConfig struct {
 	WebConfigFile string
 	// EnablePprof mounts net/http/pprof under /debug/pprof/.
 	EnablePprof bool
+	// MaxConnections bounds the open connections (DefaultMaxConnections);
+	// see connLimiter for what happens at the limit.
+	MaxConnections int
+	// IdleTimeout closes keep-alive connections idle for that long
+	// (DefaultIdleTimeout).
+	IdleTimeout time.Duration
 }
 
 // Server serves a Prometheus registry with the usual exporter endpoints:
@@ -47,6 +82,7 @@ type Server struct {
 	cfg     ServerConfig
 	handler http.Handler
 	log     *slog.Logger
+	conns   *connLimiter
 
 	mu sync.Mutex
 	ln net.Listener
@@ -58,6 +94,12 @@ type Server struct {
 func NewServer(cfg ServerConfig, gatherer prometheus.Gatherer, ready func() bool, log *slog.Logger) *Server {
 	if ready == nil {
 		ready = func() bool { return true }
+	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	r := mux.NewRouter()
 	r.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
@@ -86,31 +128,45 @@ func NewServer(cfg ServerConfig, gatherer prometheus.Gatherer, ready func() bool
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, page)
 	}).Methods(http.MethodGet, http.MethodHead)
-	return &Server{cfg: cfg, handler: r, log: log}
+	return &Server{cfg: cfg, handler: r, log: log, conns: newConnLimiter(cfg.MaxConnections, log)}
 }
 
 // Handler returns the routes, for tests and for embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// Collector returns the server's own metrics: connections open by state,
+// the limit, and the connections closed to make room
+// (entpipe_http_connections*). Register it on the served registry.
+func (s *Server) Collector() prometheus.Collector { return s.conns }
+
 // Listen checks the web configuration file and binds the listen address,
 // so that errors surface before anything else starts and Addr is known.
-// Run calls it when it has not been called.
+// Run calls it when it has not been called. Errors that restarting cannot
+// fix match ErrInvalidConfig.
 func (s *Server) Listen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ln != nil {
 		return nil
 	}
+	if s.cfg.MaxConnections < 0 || s.cfg.IdleTimeout < 0 {
+		return fmt.Errorf("%w: max connections (%d) and idle timeout (%s) must not be negative", ErrInvalidConfig, s.cfg.MaxConnections, s.cfg.IdleTimeout)
+	}
 	if s.cfg.WebConfigFile != "" {
 		if err := web.Validate(s.cfg.WebConfigFile); err != nil {
-			return fmt.Errorf("web config %s: %w", s.cfg.WebConfigFile, err)
+			return fmt.Errorf("%w: web config %s: %w", ErrInvalidConfig, s.cfg.WebConfigFile, err)
 		}
 	}
 	ln, err := net.Listen("tcp", s.cfg.ListenAddress)
+	var addrErr *net.AddrError
+	if errors.As(err, &addrErr) {
+		return fmt.Errorf("%w: listen %s: %w", ErrInvalidConfig, s.cfg.ListenAddress, err)
+	}
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.cfg.ListenAddress, err)
 	}
-	s.ln = ln
+	s.conns.Listener = ln
+	s.ln = s.conns
 	return nil
 }
 
@@ -136,8 +192,13 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         s.conns.track,
+		ErrorLog:          serverErrorLog(s.log),
 	}
 	addrs := []string{ln.Addr().String()}
 	systemd := false

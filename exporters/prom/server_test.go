@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log/slog"
 	"math/big"
@@ -36,7 +37,35 @@ func testServer(t *testing.T, cfg ServerConfig, ready func() bool) *Server {
 	t.Helper()
 	e, reg := newTestExporter(t, Options{})
 	write(t, e, active(0, 12))
-	return NewServer(cfg, reg, ready, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	s := NewServer(cfg, reg, ready, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	reg.MustRegister(s.Collector())
+	return s
+}
+
+// runTestServer serves cfg on a free loopback port until the test ends.
+func runTestServer(t *testing.T, cfg ServerConfig) *Server {
+	t.Helper()
+	cfg.ListenAddress = "127.0.0.1:0"
+	s := testServer(t, cfg, nil)
+	serveUntilCleanup(t, s)
+	return s
+}
+
+// serveUntilCleanup runs s until the test ends, when Run must return nil.
+func serveUntilCleanup(t *testing.T, s *Server) {
+	t.Helper()
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v after cancel, want nil", err)
+		}
+	})
 }
 
 func TestServerRoutes(t *testing.T) {
@@ -93,6 +122,8 @@ func TestServerRunAndGracefulShutdown(t *testing.T) {
 	}
 }
 
+// TestServerListenErrors: Listen reports every problem, and those that a
+// restart cannot fix match ErrInvalidConfig (entpipe run exits 2 on them).
 func TestServerListenErrors(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "web.yml")
 	if err := os.WriteFile(bad, []byte("tls_server_config:\n  cert_file: /nonexistent.crt\n  nonsense: 1\n"), 0o600); err != nil {
@@ -103,13 +134,19 @@ func TestServerListenErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	for _, cfg := range []ServerConfig{
-		{ListenAddress: "127.0.0.1:0", WebConfigFile: bad},
-		{ListenAddress: "127.0.0.1:0", WebConfigFile: filepath.Join(t.TempDir(), "missing.yml")},
-		{ListenAddress: busy.Addr().String()},
+	for _, c := range []struct {
+		cfg     ServerConfig
+		invalid bool
+	}{
+		{ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: bad}, true},
+		{ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: filepath.Join(t.TempDir(), "missing.yml")}, true},
+		{ServerConfig{ListenAddress: "127.0.0.1"}, true},
+		{ServerConfig{ListenAddress: "127.0.0.1:0", MaxConnections: -1}, true},
+		{ServerConfig{ListenAddress: busy.Addr().String()}, false}, // the port may be free after a restart
 	} {
-		if err := testServer(t, cfg, nil).Run(t.Context()); err == nil {
-			t.Errorf("Run(%+v) = nil, want an error", cfg)
+		err := testServer(t, c.cfg, nil).Run(t.Context())
+		if err == nil || errors.Is(err, ErrInvalidConfig) != c.invalid {
+			t.Errorf("Run(%+v) = %v, want an error, matching ErrInvalidConfig: %v", c.cfg, err, c.invalid)
 		}
 	}
 }
