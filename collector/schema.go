@@ -344,7 +344,7 @@ func SelfMetrics() []MetricDef {
 		{MetricInfluxErrors, CounterType, []string{LabelReason},
 			"Failed InfluxDB writes, by reason; only rejected points are dropped, every other failure is retried."},
 		{MetricInfluxRejected, CounterType, nil,
-			"Points dropped because InfluxDB refused them (4xx) or line protocol cannot represent them; each is logged."},
+			"Points dropped because InfluxDB refused them (4xx) or line protocol cannot represent them; logged, rate-limited."},
 		{MetricSpoolBytes, GaugeType, nil,
 			"Bytes waiting in the on-disk spool for InfluxDB."},
 		{MetricSpoolOldest, GaugeType, nil,
@@ -356,9 +356,9 @@ func SelfMetrics() []MetricDef {
 		{MetricPromLatePoints, CounterType, []string{LabelMeasurement},
 			"Bucket rewrites older than the Prometheus exporter's horizon, ignored by the live counters."},
 		{MetricScrapeErrors, CounterType, []string{LabelSource, LabelTarget},
-			"Failed scrapes of an infra target (node_exporter, web-server status page or probe)."},
+			"Failed scrapes of an infra target (node_exporter or web-server status URL); a failed probe is ent_probe success 0, not a scrape error."},
 		{MetricScrapeUp, GaugeType, []string{LabelSource, LabelTarget},
-			"1 when the infra target's last scrape succeeded, else 0."},
+			"1 when the infra target's last scrape (node_exporter or web-server status URL) succeeded, else 0."},
 	}
 }
 

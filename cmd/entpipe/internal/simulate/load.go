@@ -16,7 +16,8 @@ import (
 const loadStep = 5 * time.Minute
 
 // writeLoad writes infra/infra_load.lp.gz: a replayable recording of the
-// front servers' load (the infra_load measurement of DESIGN.md, InfluxDB
+// front servers' load (the infra_load measurement of
+// docs/design.md#influxdb-schema, InfluxDB
 // line protocol, one point per ENT every 5 minutes), to be posted to
 // /write as is. It follows the expected traffic of the platform at scale
 // 1, whatever -scale, since it stands for the real servers: CPU grows with
