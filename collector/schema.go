@@ -68,13 +68,6 @@ const (
 	FieldDurationSumSeconds = "sum_seconds" // ent_request_duration: sum of their durations
 )
 
-// Vocabularies. The values of every tag whose vocabulary the schema fixes
-// are listed once, here, in the order the audience engine indexes them (it
-// keeps a small integer per request, not a string) and dashboards show
-// them. NumX is the length of list X as a constant, so that engines can
-// size arrays by it: each list is written in a function returning an array
-// of that length, so a list and its length that disagree do not compile.
-
 // Profiles (tag values of TagProfile). Dashboards map them to French labels.
 const (
 	ProfileEleve      = "eleve"
@@ -86,17 +79,6 @@ const (
 	ProfileAnonyme    = "anonyme" // not authenticated
 )
 
-// NumProfiles is len(Profiles()).
-const NumProfiles = 7
-
-func profiles() [NumProfiles]string {
-	return [...]string{ProfileEleve, ProfileParent, ProfileEnseignant, ProfilePersonnel, ProfileInvite, ProfileAutre, ProfileAnonyme}
-}
-
-// Profiles lists every profile slug in display order; a profile's index in
-// it is the one the audience engine keeps. Freshly allocated.
-func Profiles() []string { p := profiles(); return p[:] }
-
 // Request classes (tag values of TagClass).
 const (
 	ClassBot      = "bot"
@@ -107,17 +89,88 @@ const (
 	ClassPage     = "page"
 )
 
-// NumClasses is len(Classes()).
-const NumClasses = 6
+// Status classes (tag values of TagStatusClass): the hundreds of the HTTP
+// status code.
+const (
+	StatusClass1xx = "1xx"
+	StatusClass2xx = "2xx"
+	StatusClass3xx = "3xx"
+	StatusClass4xx = "4xx"
+	StatusClass5xx = "5xx"
+)
 
+// Periods (tag values of TagPeriod) of ent_visitors, in Europe/Paris time.
+const (
+	PeriodDay   = "day"
+	PeriodWeek  = "week" // ISO week, starting Monday
+	PeriodMonth = "month"
+)
+
+// The vocabularies: every list of values the schema fixes, once, in the
+// order the audience engine indexes it (it keeps a small integer per
+// request, not a string) and dashboards show it. Their lengths are
+// constants so that engines can size arrays by them; each list is an array
+// of its length, so a list and its length that disagree do not compile.
+const (
+	NumProfiles        = 7
+	NumClasses         = 6
+	NumStatusClasses   = 5
+	NumPeriods         = 3
+	NumDurationBuckets = 8
+)
+
+func profiles() [NumProfiles]string {
+	return [...]string{ProfileEleve, ProfileParent, ProfileEnseignant, ProfilePersonnel, ProfileInvite, ProfileAutre, ProfileAnonyme}
+}
+
+// classes are in the first-match order of the classification rule
+// (docs/design.md#audience-definitions), after "invalid", which is
+// counted but is not a request.
 func classes() [NumClasses]string {
 	return [...]string{ClassBot, ClassHealth, ClassStatic, ClassAPI, ClassDownload, ClassPage}
 }
 
-// Classes lists the request classes in the first-match order of the
-// classification rule (docs/design.md#audience-definitions), after
-// "invalid", which is counted but is not a request. Freshly allocated.
+func statusClasses() [NumStatusClasses]string {
+	return [...]string{StatusClass1xx, StatusClass2xx, StatusClass3xx, StatusClass4xx, StatusClass5xx}
+}
+
+func periods() [NumPeriods]string { return [...]string{PeriodDay, PeriodWeek, PeriodMonth} }
+
+// durationBuckets are the upper bounds (seconds) of the request-time
+// histogram.
+func durationBuckets() [NumDurationBuckets]float64 {
+	return [...]float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+}
+
+// Profiles lists every profile slug in display order. Freshly allocated,
+// as are the other lists.
+func Profiles() []string { p := profiles(); return p[:] }
+
+// Classes lists the request classes in first-match order.
 func Classes() []string { c := classes(); return c[:] }
+
+// StatusClasses lists the status classes in order.
+func StatusClasses() []string { s := statusClasses(); return s[:] }
+
+// Periods lists the unique-visitor periods, shortest first.
+func Periods() []string { p := periods(); return p[:] }
+
+// DurationBuckets lists the bounds of the request-time histogram. Field
+// DurationBucketFields()[i] of ent_request_duration holds the cumulative
+// count of requests that took at most DurationBuckets()[i], as a
+// Prometheus histogram bucket does, so p95 can be computed from either
+// side.
+func DurationBuckets() []float64 { b := durationBuckets(); return b[:] }
+
+// DurationBucketFields are the field keys matching DurationBuckets: "le_"
+// and the bound in seconds ("le_0.05" … "le_10").
+func DurationBucketFields() []string {
+	fields := make([]string, 0, NumDurationBuckets)
+	for _, b := range DurationBuckets() {
+		fields = append(fields, "le_"+strconv.FormatFloat(b, 'g', -1, 64))
+	}
+	return fields
+}
 
 // ClassIndex is the index of class in Classes(), -1 for anything else. It
 // does not allocate: the audience engine calls it for every request.
@@ -130,46 +183,10 @@ func ClassIndex(class string) int {
 	return -1
 }
 
-// Status classes (tag values of TagStatusClass): the hundreds of the HTTP
-// status code.
-const (
-	StatusClass1xx = "1xx"
-	StatusClass2xx = "2xx"
-	StatusClass3xx = "3xx"
-	StatusClass4xx = "4xx"
-	StatusClass5xx = "5xx"
-)
-
-// NumStatusClasses is len(StatusClasses()).
-const NumStatusClasses = 5
-
-func statusClasses() [NumStatusClasses]string {
-	return [...]string{StatusClass1xx, StatusClass2xx, StatusClass3xx, StatusClass4xx, StatusClass5xx}
-}
-
-// StatusClasses lists the status classes in order. Freshly allocated.
-func StatusClasses() []string { s := statusClasses(); return s[:] }
-
 // StatusClassIndex is the index in StatusClasses() of an HTTP status code's
 // class. Codes below 200 count as 1xx and codes from 600 as 5xx, so every
 // parsed status has a class (parsers reject what is not a 3-digit code).
 func StatusClassIndex(code int) int { return min(max(code/100, 1), NumStatusClasses) - 1 }
-
-// Periods (tag values of TagPeriod) of ent_visitors, in Europe/Paris time.
-const (
-	PeriodDay   = "day"
-	PeriodWeek  = "week" // ISO week, starting Monday
-	PeriodMonth = "month"
-)
-
-// NumPeriods is len(Periods()).
-const NumPeriods = 3
-
-func periods() [NumPeriods]string { return [...]string{PeriodDay, PeriodWeek, PeriodMonth} }
-
-// Periods lists the unique-visitor periods, shortest first. Freshly
-// allocated.
-func Periods() []string { p := periods(); return p[:] }
 
 // Vocabularies maps every tag key whose values the schema fixes to its
 // list, freshly allocated. The other bounded tags (department, ent,
@@ -182,30 +199,6 @@ func Vocabularies() map[string][]string {
 		TagStatusClass: StatusClasses(),
 		TagPeriod:      Periods(),
 	}
-}
-
-// NumDurationBuckets is len(DurationBuckets()).
-const NumDurationBuckets = 8
-
-// DurationBuckets are the upper bounds (seconds) of the request-time
-// histogram. Field DurationBucketFields()[i] of ent_request_duration holds
-// the cumulative count of requests that took at most DurationBuckets()[i],
-// as a Prometheus histogram bucket does, so p95 can be computed from either
-// side.
-func DurationBuckets() []float64 { b := durationBuckets(); return b[:] }
-
-func durationBuckets() [NumDurationBuckets]float64 {
-	return [...]float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
-}
-
-// DurationBucketFields are the field keys matching DurationBuckets: "le_"
-// and the bound in seconds ("le_0.05" … "le_10").
-func DurationBucketFields() []string {
-	fields := make([]string, 0, NumDurationBuckets)
-	for _, b := range DurationBuckets() {
-		fields = append(fields, "le_"+strconv.FormatFloat(b, 'g', -1, 64))
-	}
-	return fields
 }
 
 // Other is the tag value every out-of-vocabulary value folds into, so no

@@ -1,15 +1,17 @@
 // Package collectortest helps test sources: a Recorder Sink that keeps what
-// it is given, and a sorted InfluxDB line-protocol rendering of points by
-// the sink's own encoder, the format of every testdata/<case>/want.lp
-// golden.
+// it is given, a sorted InfluxDB line-protocol rendering of points by the
+// sink's own encoder, the format of every testdata/<case>/want.lp golden,
+// and the comparison with a golden file.
 package collectortest
 
 import (
 	"context"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/entpipe/entpipe/collector"
 )
@@ -112,4 +114,22 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Golden compares got with the golden file at path, after rewriting the
+// file with got when update is set (the -update flag of the test).
+func Golden(t testing.TB, path, got string, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("differs from %s (-update rewrites it):\n got:\n%s\nwant:\n%s", path, got, want)
+	}
 }

@@ -134,24 +134,11 @@ func stateLayout() string {
 
 // TestStateLayout fails when State's types or the vocabularies its indexes
 // refer to change, which is when older checkpoints may be misread: gob
-// restores a field they lack as zero and keeps their indexes. If that is
-// right, run with -update; if not, bump checkpointVersion and migrate the
-// older versions in decodeCheckpoint (as migrateV1 does).
+// restores a field they lack as zero and keeps their indexes. Decide: if
+// that is right, run with -update; if not, bump checkpointVersion and
+// migrate the older versions in decodeCheckpoint (as migrateV1 does).
 func TestStateLayout(t *testing.T) {
-	golden := filepath.Join("testdata", "state-layout.txt")
-	got := stateLayout()
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("the checkpointed state changed; decide how older checkpoints restore (see the test's comment), then -update:\n got:\n%s\nwant:\n%s", got, want)
-	}
+	collectortest.Golden(t, filepath.Join("testdata", "state-layout.txt"), stateLayout(), *update)
 }
 
 // TestCheckpointVersion1Migrated resumes from a checkpoint written by

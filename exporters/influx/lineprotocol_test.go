@@ -70,38 +70,37 @@ func checkAgainstV2(t *testing.T, p collector.Point) {
 		t.Fatalf("%q: measurement %q, %v", ours, m, err)
 	}
 	tags := map[string]string{}
-	for {
-		k, v, err := dec.NextTag()
-		if err != nil {
-			t.Fatalf("%q: %v", ours, err)
-		}
-		if k == nil {
-			break
-		}
-		tags[string(k)] = string(v)
-	}
+	each(t, dec.NextTag, func(k, v []byte) { tags[string(k)] = string(v) })
 	for k, v := range p.Tags {
 		if tags[k] != v {
 			t.Fatalf("%q: tag %q decoded as %q, want %q", ours, k, tags[k], v)
 		}
 	}
 	fields := 0
-	for {
-		k, v, err := dec.NextField()
-		if err != nil {
-			t.Fatalf("%q: %v", ours, err)
-		}
-		if k == nil {
-			break
-		}
+	each(t, dec.NextField, func(k []byte, v lineprotocol.Value) {
 		fields++
 		if !v.Equal(lineprotocol.MustNewValue(p.Fields[string(k)])) {
 			t.Fatalf("%q: field %q decoded as %v, want %v", ours, k, v, p.Fields[string(k)])
 		}
-	}
+	})
 	at, err := dec.Time(lineprotocol.Nanosecond, time.Time{})
 	if err != nil || !at.Equal(p.Time) || fields != len(p.Fields) || len(tags) != len(p.Tags) {
 		t.Fatalf("%q: time %v (%v), %d fields, %d tags", ours, at, err, fields, len(tags))
+	}
+}
+
+// each calls do with every key and value next returns, until a nil key.
+func each[V any](t *testing.T, next func() ([]byte, V, error), do func([]byte, V)) {
+	t.Helper()
+	for {
+		k, v, err := next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == nil {
+			return
+		}
+		do(k, v)
 	}
 }
 
@@ -116,7 +115,7 @@ func FuzzAppendLineMatchesLineProtocolV2(f *testing.F) {
 		f.Add(s, "profile", s, s, int64(1), 0.5, int64(1585548000000000000))
 		f.Add("ent_service", s, "eleve", "page_views", int64(-7), 1e21, int64(0))
 	}
-	f.Add("m", "t", "v", "f", int64(math.MinInt64), -0.0, int64(math.MinInt64))
+	f.Add("m", "t", "v", "f", int64(math.MinInt64), math.Copysign(0, -1), int64(math.MinInt64))
 	f.Add("m", "t", "v", "f", int64(math.MaxInt64), math.SmallestNonzeroFloat64, int64(math.MaxInt64))
 	f.Fuzz(func(t *testing.T, meas, tagKey, tagValue, fieldKey string, iv int64, fv float64, ns int64) {
 		p := collector.Point{Measurement: meas, Time: time.Unix(0, ns),
