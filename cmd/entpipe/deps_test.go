@@ -8,10 +8,10 @@ import (
 
 const module = "github.com/entpipe/entpipe"
 
-// TestDependencyRules enforces docs/design.md#packages-and-dependency-rules:
-// collector is standard library only; a collector never imports another
-// collector or an exporter; an exporter imports no other exporter; only
-// dashboards imports the Grafana SDK; nothing imports cmd.
+// TestDependencyRules enforces docs/design.md#packages-and-dependency-rules: collector is
+// standard library only; a collector never imports another collector or an
+// exporter; an exporter imports no other exporter; only dashboards imports
+// the Grafana SDK; nothing imports cmd.
 func TestDependencyRules(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{.Standard}}", module+"/collector").Output()
 	if err != nil {
