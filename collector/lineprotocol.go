@@ -27,8 +27,9 @@ import (
 // or float64, a zero time or one outside int64 nanoseconds (1677–2262).
 // On error b is returned unchanged.
 //
-// Why not line-protocol/v2's Encoder itself: on entpipe's points it took
-// 1.5–3 times as long for the same work (sorted keys, validation;
+// Why not line-protocol/v2's Encoder itself: on entpipe's points it takes
+// about 1.5 times as long for the same work (sorted keys, validation:
+// 0.67–0.69 µs against 0.43–0.47 µs a point on a quiet machine;
 // BenchmarkAppendLine and BenchmarkLineProtocolV2 in exporters/influx), and
 // collector imports only the standard library. AppendLine does not
 // allocate: the sink encodes every point it is given, its main CPU cost
