@@ -9,7 +9,7 @@ import (
 // leaves either the old content or the new one, never a mix: write to a
 // temporary file in the same directory, fsync it, rename it over path,
 // fsync the directory. This is the write of every checkpoint and state
-// file (DESIGN.md, reliability model) and of generated files that other
+// file (docs/design.md#reliability-model) and of generated files that other
 // tools read while they may be rewritten. The directory must exist.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)

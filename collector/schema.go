@@ -1,10 +1,14 @@
 package collector
 
-// This file is the InfluxDB schema of DESIGN.md as constants: every
-// measurement, tag, field and vocabulary value that leaves a collector.
-// Dashboards, reports, the Prometheus exporter and the tests refer to these
-// names only, so a rename is one edit here. It is append-only in practice:
-// renaming a stored name breaks history.
+import "strconv"
+
+// This file is the one table of entpipe's names: the InfluxDB schema of
+// docs/design.md#influxdb-schema (every measurement, tag, field and
+// vocabulary value that leaves a collector) and every self-metric with its
+// type, labels and help. Dashboards, reports, the exporters, the audience
+// engine's indexes and the tests derive from it, so a rename or a new value
+// is one edit here. Stored names are append-only in practice: renaming one
+// breaks history.
 
 // Measurements.
 const (
@@ -64,19 +68,6 @@ const (
 	FieldDurationSumSeconds = "sum_seconds" // ent_request_duration: sum of their durations
 )
 
-// DurationBuckets are the upper bounds (seconds) of the request-time
-// histogram. Field DurationBucketFields[i] of ent_request_duration holds the
-// cumulative count of requests that took at most DurationBuckets[i], as a
-// Prometheus histogram bucket does, so p95 can be computed from either side.
-func DurationBuckets() []float64 {
-	return []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
-}
-
-// DurationBucketFields are the field keys matching DurationBuckets.
-func DurationBucketFields() []string {
-	return []string{"le_0.05", "le_0.1", "le_0.25", "le_0.5", "le_1", "le_2.5", "le_5", "le_10"}
-}
-
 // Profiles (tag values of TagProfile). Dashboards map them to French labels.
 const (
 	ProfileEleve      = "eleve"
@@ -88,13 +79,7 @@ const (
 	ProfileAnonyme    = "anonyme" // not authenticated
 )
 
-// Profiles lists every profile slug in display order.
-func Profiles() []string {
-	return []string{ProfileEleve, ProfileParent, ProfileEnseignant, ProfilePersonnel, ProfileInvite, ProfileAutre, ProfileAnonyme}
-}
-
-// Request classes (tag values of TagClass), in DESIGN.md's first-match order
-// after "invalid", which is counted but is not a request.
+// Request classes (tag values of TagClass).
 const (
 	ClassBot      = "bot"
 	ClassHealth   = "health"
@@ -104,12 +89,117 @@ const (
 	ClassPage     = "page"
 )
 
+// Status classes (tag values of TagStatusClass): the hundreds of the HTTP
+// status code.
+const (
+	StatusClass1xx = "1xx"
+	StatusClass2xx = "2xx"
+	StatusClass3xx = "3xx"
+	StatusClass4xx = "4xx"
+	StatusClass5xx = "5xx"
+)
+
 // Periods (tag values of TagPeriod) of ent_visitors, in Europe/Paris time.
 const (
 	PeriodDay   = "day"
 	PeriodWeek  = "week" // ISO week, starting Monday
 	PeriodMonth = "month"
 )
+
+// The vocabularies: every list of values the schema fixes, once, in the
+// order the audience engine indexes it (it keeps a small integer per
+// request, not a string) and dashboards show it. Their lengths are
+// constants so that engines can size arrays by them; each list is an array
+// of its length, so a list and its length that disagree do not compile.
+const (
+	NumProfiles        = 7
+	NumClasses         = 6
+	NumStatusClasses   = 5
+	NumPeriods         = 3
+	NumDurationBuckets = 8
+)
+
+func profiles() [NumProfiles]string {
+	return [...]string{ProfileEleve, ProfileParent, ProfileEnseignant, ProfilePersonnel, ProfileInvite, ProfileAutre, ProfileAnonyme}
+}
+
+// classes are in the first-match order of the classification rule
+// (docs/design.md#audience-definitions), after "invalid", which is
+// counted but is not a request.
+func classes() [NumClasses]string {
+	return [...]string{ClassBot, ClassHealth, ClassStatic, ClassAPI, ClassDownload, ClassPage}
+}
+
+func statusClasses() [NumStatusClasses]string {
+	return [...]string{StatusClass1xx, StatusClass2xx, StatusClass3xx, StatusClass4xx, StatusClass5xx}
+}
+
+func periods() [NumPeriods]string { return [...]string{PeriodDay, PeriodWeek, PeriodMonth} }
+
+// durationBuckets are the upper bounds (seconds) of the request-time
+// histogram.
+func durationBuckets() [NumDurationBuckets]float64 {
+	return [...]float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+}
+
+// Profiles lists every profile slug in display order. Freshly allocated,
+// as are the other lists.
+func Profiles() []string { p := profiles(); return p[:] }
+
+// Classes lists the request classes in first-match order.
+func Classes() []string { c := classes(); return c[:] }
+
+// StatusClasses lists the status classes in order.
+func StatusClasses() []string { s := statusClasses(); return s[:] }
+
+// Periods lists the unique-visitor periods, shortest first.
+func Periods() []string { p := periods(); return p[:] }
+
+// DurationBuckets lists the bounds of the request-time histogram. Field
+// DurationBucketFields()[i] of ent_request_duration holds the cumulative
+// count of requests that took at most DurationBuckets()[i], as a
+// Prometheus histogram bucket does, so p95 can be computed from either
+// side.
+func DurationBuckets() []float64 { b := durationBuckets(); return b[:] }
+
+// DurationBucketFields are the field keys matching DurationBuckets: "le_"
+// and the bound in seconds ("le_0.05" … "le_10").
+func DurationBucketFields() []string {
+	fields := make([]string, 0, NumDurationBuckets)
+	for _, b := range DurationBuckets() {
+		fields = append(fields, "le_"+strconv.FormatFloat(b, 'g', -1, 64))
+	}
+	return fields
+}
+
+// ClassIndex is the index of class in Classes(), -1 for anything else. It
+// does not allocate: the audience engine calls it for every request.
+func ClassIndex(class string) int {
+	for i, c := range classes() {
+		if c == class {
+			return i
+		}
+	}
+	return -1
+}
+
+// StatusClassIndex is the index in StatusClasses() of an HTTP status code's
+// class. Codes below 200 count as 1xx and codes from 600 as 5xx, so every
+// parsed status has a class (parsers reject what is not a 3-digit code).
+func StatusClassIndex(code int) int { return min(max(code/100, 1), NumStatusClasses) - 1 }
+
+// Vocabularies maps every tag key whose values the schema fixes to its
+// list, freshly allocated. The other bounded tags (department, ent,
+// service, discipline, host, target) get their values from the
+// configuration.
+func Vocabularies() map[string][]string {
+	return map[string][]string{
+		TagProfile:     Profiles(),
+		TagClass:       Classes(),
+		TagStatusClass: StatusClasses(),
+		TagPeriod:      Periods(),
+	}
+}
 
 // Other is the tag value every out-of-vocabulary value folds into, so no
 // input can grow cardinality; each fold is counted in MetricLabelOverflows.
@@ -167,34 +257,103 @@ func Schema() []MeasurementSchema {
 	}
 }
 
-// Self-metrics: what entpipe says about itself, kept in Stats and exposed by
-// the Prometheus exporter. Names follow Prometheus conventions.
+// Self-metric names. Each has one row in SelfMetrics, which gives its type,
+// label names and help; Stats refuses a name without a row.
 const (
-	MetricLines           = "entpipe_lines_total"                           // {source,result}
-	MetricFileRotations   = "entpipe_file_rotations_total"                  // {source}
-	MetricFileTruncations = "entpipe_file_truncations_total"                // {source}
-	MetricSourceLag       = "entpipe_source_lag_seconds"                    // {source}: now - event time of the last parsed line
-	MetricSourceUp        = "entpipe_source_up"                             // {source}: 1 when the last run or poll succeeded
-	MetricSourceRestarts  = "entpipe_source_restarts_total"                 // {source}
-	MetricSourcePoints    = "entpipe_source_points_total"                   // {source}
-	MetricSourceDuration  = "entpipe_source_gather_duration_seconds"        // {source}: last poll
-	MetricSourceLastOK    = "entpipe_source_last_success_timestamp_seconds" // {source}
-	MetricCheckpointTime  = "entpipe_checkpoint_timestamp_seconds"          // {source}: last durable checkpoint
-	MetricLabelOverflows  = "entpipe_label_overflows_total"                 // {source,label}: values folded into "other"
+	MetricLines           = "entpipe_lines_total"
+	MetricFileRotations   = "entpipe_file_rotations_total"
+	MetricFileTruncations = "entpipe_file_truncations_total"
+	MetricSourceLag       = "entpipe_source_lag_seconds"
+	MetricSourceUp        = "entpipe_source_up"
+	MetricSourceRestarts  = "entpipe_source_restarts_total"
+	MetricSourcePoints    = "entpipe_source_points_total"
+	MetricSourceDuration  = "entpipe_source_gather_duration_seconds"
+	MetricSourceLastOK    = "entpipe_source_last_success_timestamp_seconds"
+	MetricCheckpointTime  = "entpipe_checkpoint_timestamp_seconds"
+	MetricLabelOverflows  = "entpipe_label_overflows_total"
 	MetricInfluxPoints    = "entpipe_influx_points_written_total"
-	MetricInfluxErrors    = "entpipe_influx_write_errors_total"      // {reason}
-	MetricInfluxRejected  = "entpipe_influx_points_rejected_total"   // points InfluxDB refused (4xx)
-	MetricSpoolBytes      = "entpipe_spool_bytes"                    // bytes waiting in the disk spool
-	MetricSpoolOldest     = "entpipe_spool_oldest_timestamp_seconds" // 0 when the spool is empty
+	MetricInfluxErrors    = "entpipe_influx_write_errors_total"
+	MetricInfluxRejected  = "entpipe_influx_points_rejected_total"
+	MetricSpoolBytes      = "entpipe_spool_bytes"
+	MetricSpoolOldest     = "entpipe_spool_oldest_timestamp_seconds"
 	MetricSpoolReplays    = "entpipe_spool_replayed_batches_total"
-	MetricSpoolFull       = "entpipe_spool_full" // 1 while sources are paused on a full spool
-	// {measurement}: bucket rewrites older than the Prometheus exporter's horizon, ignored by live counters
-	MetricPromLatePoints = "entpipe_prom_late_points_total"
-
-	// collector/infra: one series per configured target.
-	MetricScrapeErrors = "entpipe_scrape_errors_total" // {source,target}: failed scrapes of one infra target
-	MetricScrapeUp     = "entpipe_scrape_up"           // {source,target}: 1 when the target's last scrape succeeded
+	MetricSpoolFull       = "entpipe_spool_full"
+	MetricPromLatePoints  = "entpipe_prom_late_points_total"
+	MetricScrapeErrors    = "entpipe_scrape_errors_total"
+	MetricScrapeUp        = "entpipe_scrape_up"
 )
+
+// Label names of the self-metrics.
+const (
+	LabelSource      = "source"      // the configured source name (prom for the exporter's own folds)
+	LabelResult      = "result"      // of a line: ResultParsed, ResultTooLate or a rejection reason
+	LabelLabel       = "label"       // the tag key whose value was folded into Other
+	LabelReason      = "reason"      // why an InfluxDB write failed
+	LabelMeasurement = "measurement" // a measurement name
+	LabelTarget      = "target"      // an infra target: kind/host
+)
+
+// MetricDef defines a self-metric: everything the Prometheus exporter needs
+// to describe it, and what Stats checks every use against, so that the
+// type and label names of a series cannot drift from the definition.
+type MetricDef struct {
+	Name   string
+	Type   MetricType
+	Labels []string // label names, in the order a Stats call gives them
+	Help   string
+}
+
+// SelfMetrics is the table of every self-metric (what entpipe says about
+// itself, kept in Stats and exposed by the Prometheus exporter), freshly
+// allocated. Names follow Prometheus conventions: counters end in _total,
+// units are base units.
+func SelfMetrics() []MetricDef {
+	src := []string{LabelSource}
+	return []MetricDef{
+		{MetricLines, CounterType, []string{LabelSource, LabelResult},
+			"Lines (log lines, export rows) read by a source, by result: parsed, too_late, or why the line was rejected (malformed, bad_time, invalid…)."},
+		{MetricFileRotations, CounterType, src,
+			"Followed log files that were renamed away or replaced (rotation); each was read to its end first."},
+		{MetricFileTruncations, CounterType, src,
+			"Followed log files that shrank below the read offset or whose first kilobyte changed (copytruncate); each was read again from its start."},
+		{MetricSourceLag, GaugeType, src,
+			"Seconds between now and the event time of the newest line the source parsed."},
+		{MetricSourceUp, GaugeType, src,
+			"1 when the source's last run or poll succeeded, 0 while it is failing and being retried."},
+		{MetricSourceRestarts, CounterType, src,
+			"Times a streaming source stopped on an error and was restarted with backoff."},
+		{MetricSourcePoints, CounterType, src,
+			"Points the source handed to the sinks."},
+		{MetricSourceDuration, GaugeType, src,
+			"Duration of the polled source's last poll, in seconds."},
+		{MetricSourceLastOK, GaugeType, src,
+			"Unix time of the polled source's last successful poll."},
+		{MetricCheckpointTime, GaugeType, src,
+			"Unix time of the source's last checkpoint, written once its points were durable."},
+		{MetricLabelOverflows, CounterType, []string{LabelSource, LabelLabel},
+			`Tag values outside their vocabulary, folded into "other" (raw profiles: into autre), by source and tag key.`},
+		{MetricInfluxPoints, CounterType, nil,
+			"Points accepted by InfluxDB."},
+		{MetricInfluxErrors, CounterType, []string{LabelReason},
+			"Failed InfluxDB writes, by reason; only rejected points are dropped, every other failure is retried."},
+		{MetricInfluxRejected, CounterType, nil,
+			"Points dropped because InfluxDB refused them (4xx) or line protocol cannot represent them; logged, rate-limited."},
+		{MetricSpoolBytes, GaugeType, nil,
+			"Bytes waiting in the on-disk spool for InfluxDB."},
+		{MetricSpoolOldest, GaugeType, nil,
+			"Unix time of the oldest batch in the spool, 0 when the spool is empty."},
+		{MetricSpoolReplays, CounterType, nil,
+			"Spooled batches written to InfluxDB after it came back."},
+		{MetricSpoolFull, GaugeType, nil,
+			"1 while the spool is full and the sources are paused, else 0."},
+		{MetricPromLatePoints, CounterType, []string{LabelMeasurement},
+			"Bucket rewrites older than the Prometheus exporter's horizon, ignored by the live counters."},
+		{MetricScrapeErrors, CounterType, []string{LabelSource, LabelTarget},
+			"Failed scrapes of an infra target (node_exporter or web-server status URL); a failed probe is ent_probe success 0, not a scrape error."},
+		{MetricScrapeUp, GaugeType, []string{LabelSource, LabelTarget},
+			"1 when the infra target's last scrape (node_exporter or web-server status URL) succeeded, else 0."},
+	}
+}
 
 // Line results (label values of MetricLines' result).
 const (

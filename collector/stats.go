@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -14,7 +15,13 @@ import (
 // at scrape time. One Stats is built in main and passed down; it is safe for
 // concurrent use. Hot paths keep the *Counter or *Gauge handle and update it
 // with one atomic operation.
+//
+// Every series is checked against its row of SelfMetrics: a name without a
+// row, a counter used as a gauge or labels other than the row's are
+// programming errors, and panic at the call that makes them, so any test
+// that runs the call finds them.
 type Stats struct {
+	defs   map[string]MetricDef
 	mu     sync.Mutex
 	series map[string]*series
 }
@@ -42,11 +49,17 @@ type Sample struct {
 	Value  float64
 }
 
-// NewStats returns an empty Stats.
-func NewStats() *Stats { return &Stats{series: map[string]*series{}} }
+// NewStats returns an empty Stats for the metrics of SelfMetrics.
+func NewStats() *Stats {
+	s := &Stats{defs: map[string]MetricDef{}, series: map[string]*series{}}
+	for _, d := range SelfMetrics() {
+		s.defs[d.Name] = d
+	}
+	return s
+}
 
 // Counter returns the counter name{labels}, creating it at zero. labels are
-// key, value pairs; a name must always be used with the same type.
+// key, value pairs, the keys those of the metric's definition, in order.
 func (s *Stats) Counter(name string, labels ...string) *Counter {
 	return &Counter{s.get(name, CounterType, labels)}
 }
@@ -57,21 +70,45 @@ func (s *Stats) Gauge(name string, labels ...string) *Gauge {
 }
 
 func (s *Stats) get(name string, typ MetricType, labels []string) *series {
-	if len(labels)%2 != 0 {
-		panic("BUG: stats labels must be key, value pairs: " + name)
+	if err := s.check(name, typ, labels); err != nil {
+		panic("BUG: " + err.Error())
 	}
 	key := name + "\xff" + strings.Join(labels, "\xff")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sr, ok := s.series[key]; ok {
-		if sr.typ != typ {
-			panic("BUG: stats metric used as counter and gauge: " + name)
-		}
 		return sr
 	}
 	sr := &series{name: name, labels: append([]string(nil), labels...), typ: typ}
 	s.series[key] = sr
 	return sr
+}
+
+// check compares a use of a self-metric with its definition.
+func (s *Stats) check(name string, typ MetricType, labels []string) error {
+	d, ok := s.defs[name]
+	switch {
+	case !ok:
+		return fmt.Errorf("self-metric %s has no row in collector.SelfMetrics", name)
+	case d.Type != typ:
+		return fmt.Errorf("self-metric %s is a %s, used as a %s", name, d.Type, typ)
+	case len(labels) != 2*len(d.Labels):
+		return fmt.Errorf("self-metric %s has labels %v, given %q", name, d.Labels, labels)
+	}
+	for i, k := range d.Labels {
+		if labels[2*i] != k {
+			return fmt.Errorf("self-metric %s has labels %v, given %q", name, d.Labels, labels)
+		}
+	}
+	return nil
+}
+
+// String names the type as Prometheus does.
+func (t MetricType) String() string {
+	if t == CounterType {
+		return "counter"
+	}
+	return "gauge"
 }
 
 // Snapshot returns every metric, sorted by name then labels.

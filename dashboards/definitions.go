@@ -1,8 +1,8 @@
 package dashboards
 
-// The audience definitions of DESIGN.md, in French, as the panel
-// descriptions show them: a director reading a chart can check what is
-// counted without leaving Grafana.
+// The audience definitions of docs/design.md#audience-definitions, in
+// French, as the panel descriptions show them: a director reading a chart
+// can check what is counted without leaving Grafana.
 const (
 	defPageView = "Page vue : requête d'une page de l'ENT (ni fichier statique, ni API, ni téléchargement, ni robot, ni sonde), " +
 		"méthode GET, réponse 2xx ou 304."

@@ -25,7 +25,7 @@ type fpoint struct {
 }
 
 // floatFields are written as floats; every other field is an integer, as
-// DESIGN.md's schema says.
+// docs/design.md#influxdb-schema says.
 func isFloatField(f string) bool {
 	switch f {
 	case collector.FieldCPUUtilization, collector.FieldMemoryUtilization, collector.FieldLoad1PerCore,

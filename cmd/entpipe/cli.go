@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes, as docs/design.md#conventions fixes them.
 const (
 	exitOK      = 0
 	exitRuntime = 1

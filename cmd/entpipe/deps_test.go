@@ -8,7 +8,7 @@ import (
 
 const module = "github.com/entpipe/entpipe"
 
-// TestDependencyRules enforces DESIGN.md's package map: collector is
+// TestDependencyRules enforces docs/design.md#packages-and-dependency-rules: collector is
 // standard library only; a collector never imports another collector or an
 // exporter; an exporter imports no other exporter; only dashboards imports
 // the Grafana SDKs (grafana-tools/sdk, grafana-foundation-sdk); nothing

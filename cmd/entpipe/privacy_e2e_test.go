@@ -14,8 +14,8 @@ import (
 var identityRE = regexp.MustCompile(`^(\S+) - (\S+) \[[^]]*\] "[^"]*" \S+ \S+ "[^"]*" "([^"]*)"`)
 
 // identities returns every client address, authenticated user id and
-// browser user agent of the logs (the personal data of DESIGN.md's privacy
-// model), skipping values too short or too generic to be searched for.
+// browser user agent of the logs (the personal data of
+// docs/design.md#privacy-model), skipping values too short or too generic to be searched for.
 func identities(logs []*liveLog) map[string]bool {
 	ids := map[string]bool{}
 	for _, l := range logs {

@@ -86,14 +86,10 @@ func (d *deps) addSources(r *collector.Runner) error {
 }
 
 // vocabulary is the closed list of values of every bounded label, from the
-// schema and the configuration, so nothing else can reach Prometheus.
+// schema (collector.Vocabularies) and the configuration, so nothing else
+// can reach Prometheus.
 func (d *deps) vocabulary() map[string][]string {
-	v := map[string][]string{
-		collector.TagProfile:     collector.Profiles(),
-		collector.TagClass:       {collector.ClassBot, collector.ClassHealth, collector.ClassStatic, collector.ClassAPI, collector.ClassDownload, collector.ClassPage},
-		collector.TagStatusClass: {"1xx", "2xx", "3xx", "4xx", "5xx"},
-		collector.TagPeriod:      {collector.PeriodDay, collector.PeriodWeek, collector.PeriodMonth},
-	}
+	v := collector.Vocabularies()
 	add := func(key, value string) {
 		if !slices.Contains(v[key], value) {
 			v[key] = append(v[key], value)

@@ -1,15 +1,17 @@
 // Package collectortest helps test sources: a Recorder Sink that keeps what
-// it is given, and a canonical, sorted InfluxDB line-protocol rendering of
-// points, the format of every testdata/<case>/want.lp golden.
+// it is given, a sorted InfluxDB line-protocol rendering of points by the
+// sink's own encoder, the format of every testdata/<case>/want.lp golden,
+// and the comparison with a golden file.
 package collectortest
 
 import (
 	"context"
-	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/entpipe/entpipe/collector"
 )
@@ -69,9 +71,11 @@ func Clone(p collector.Point) collector.Point {
 }
 
 // LineProtocol renders points as sorted line protocol, one point a line,
-// tags and fields in key order, nanosecond timestamps, integers with the
-// "i" suffix. When the same series and time appear more than once, the last
-// one wins, as an InfluxDB upsert does, so goldens show what InfluxDB holds.
+// with collector.AppendLine, the encoder of the InfluxDB sink: a golden
+// shows the bytes InfluxDB receives. When the same series and time appear
+// more than once, the last one wins, as an InfluxDB upsert does, so goldens
+// show what InfluxDB holds. A point the sink would refuse is rendered as a
+// "# rejected: …" line, so a golden shows that too.
 func LineProtocol(points []collector.Point) string {
 	last := map[string]string{}
 	for _, p := range points {
@@ -86,55 +90,46 @@ func LineProtocol(points []collector.Point) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// Line renders one point and returns its series-and-time key with it.
+// Line renders one point and returns its series-and-time key with it (a
+// point that cannot be encoded is its own key).
 func Line(p collector.Point) (key, line string) {
-	var b strings.Builder
-	b.WriteString(escape(p.Measurement, ", "))
-	for _, k := range sortedKeys(p.Tags) {
-		fmt.Fprintf(&b, ",%s=%s", escape(k, ",= "), escape(p.Tags[k], ",= "))
+	b, err := collector.AppendLine(nil, p)
+	if err != nil {
+		line = "# rejected: " + err.Error()
+		return line, line
 	}
-	key = b.String() + " " + strconv.FormatInt(p.Time.UnixNano(), 10)
-	for i, k := range sortedKeys(p.Fields) {
-		sep := ","
-		if i == 0 {
-			sep = " "
-		}
-		fmt.Fprintf(&b, "%s%s=%s", sep, escape(k, ",= "), fieldValue(p.Fields[k]))
+	var k strings.Builder
+	k.WriteString(p.Measurement)
+	for _, t := range sortedKeys(p.Tags) {
+		k.WriteString("\x00" + t + "\x00" + p.Tags[t]) // NUL cannot occur in a name that encodes
 	}
-	fmt.Fprintf(&b, " %d", p.Time.UnixNano())
-	return key, b.String()
+	k.WriteString("\x00" + strconv.FormatInt(p.Time.UnixNano(), 10))
+	return k.String(), string(b)
 }
 
-func fieldValue(v any) string {
-	switch v := v.(type) {
-	case int64:
-		return strconv.FormatInt(v, 10) + "i"
-	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	default:
-		panic(fmt.Sprintf("BUG: field value of type %T; fields are int64 or float64", v))
-	}
-}
-
-func escape(s, chars string) string {
-	if !strings.ContainsAny(s, chars+`\`) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(chars, r) || r == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
+func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Golden compares got with the golden file at path, after rewriting the
+// file with got when update is set (the -update flag of the test).
+func Golden(t testing.TB, path, got string, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("differs from %s (-update rewrites it):\n got:\n%s\nwant:\n%s", path, got, want)
+	}
 }

@@ -6,10 +6,11 @@ import (
 	"github.com/entpipe/entpipe/collector"
 )
 
-const visitGap = int64(30 * time.Minute) // DESIGN.md rule 4
+const visitGap = int64(30 * time.Minute) // docs/design.md#audience-definitions, rule 4
 
 // visit is a visitor's current visit: its first and last page views and
-// its Paris day. Fields are exported for the checkpoint encoder only.
+// its Paris day. Part of State: fields are exported for the checkpoint
+// encoder.
 type visit struct {
 	Start, Last int64
 	Day         int64 // start of the Paris day
@@ -18,65 +19,57 @@ type visit struct {
 
 // audience is the aggregation engine: it turns events, in any order within
 // the reorder window, into minute buckets, visits, open visits and exact
-// visitor sets, and renders the buckets that changed as points. Not safe
-// for concurrent use: one per source goroutine.
+// visitor sets, and renders the buckets that changed as points. Everything
+// it changes is in st, one State value (what a checkpoint holds); its
+// other fields are configuration and caches. Not safe for concurrent use:
+// one per source goroutine.
 //
-// Time model: events leave the reorder buffer in time order; clock is the
-// time of the last one. Minute m is closed once clock reaches its end: its
-// open visits are final and it is written. An event older than clock (it
-// arrived later than the reorder window allows) is still added to its
-// minute and visitor sets while it is within horizon of clock, and the
-// buckets it changes are rewritten; older events are too late.
+// Time model: events leave the reorder buffer in time order; st.Clock is
+// the time of the last one. Minute m is closed once the clock reaches its
+// end: its open visits are final and it is written. An event older than
+// the clock (it arrived later than the reorder window allows) is still
+// added to its minute and visitor sets while it is within horizon of the
+// clock, and the buckets it changes are rewritten; older events are too
+// late.
 type audience struct {
 	horizon int64
 	cal     calendar
 	w       *pointWriter
-	bounds  []float64
-	buf     *reorder
-
-	clock     int64 // time of the last released event
-	nextClose int64 // first minute not yet closed; 0 before the first event
-	running   int64 // open visits at the end of minute nextClose-1
-	lastSweep int64 // minute of the last eviction of old visits
-	minutes   map[int64]*minute
-	visits    map[Key]visit
-	visitors  visitors
-
+	bounds  []float64 // collector.DurationBuckets()
+	buf     reorder
 	tooLate func() // counts an event dropped as too late
 
-	pageViews, totalVisits int64 // since the start (import summary)
+	st State
 }
 
 func newAudience(w *pointWriter, loc *time.Location, horizon, window time.Duration, tooLate func()) *audience {
 	return &audience{
-		horizon:  int64(horizon),
-		cal:      calendar{loc: loc},
-		w:        w,
-		bounds:   collector.DurationBuckets(),
-		buf:      newReorder(int64(window)),
-		minutes:  map[int64]*minute{},
-		visits:   map[Key]visit{},
-		visitors: visitors{sets: map[periodKey]*visitorSet{}},
-		tooLate:  tooLate,
+		horizon: int64(horizon),
+		cal:     newCalendar(loc),
+		w:       w,
+		bounds:  collector.DurationBuckets(),
+		buf:     reorder{window: int64(window)},
+		tooLate: tooLate,
+		st:      newState(),
 	}
 }
 
 // add takes one event; it is applied once the reorder window has passed.
-func (a *audience) add(ev event) { a.buf.push(ev, a.apply) }
+func (a *audience) add(ev event) { a.buf.push(&a.st.Held, ev, a.apply) }
 
 // minute returns the bucket of minute index mi, creating it.
 func (a *audience) minute(mi int64) *minute {
-	m := a.minutes[mi]
+	m := a.st.Minutes[mi]
 	if m == nil {
-		m = &minute{Services: make([]int64, nProfiles*len(a.w.services)), Closed: mi < a.nextClose}
-		a.minutes[mi] = m
+		m = &minute{Services: make([]int64, collector.NumProfiles*len(a.w.services)), Closed: mi < a.st.NextClose}
+		a.st.Minutes[mi] = m
 	}
 	return m
 }
 
 func (a *audience) apply(ev event) {
-	late := ev.T < a.clock
-	if late && ev.T < a.clock-a.horizon {
+	late := ev.T < a.st.Clock
+	if late && ev.T < a.st.Clock-a.horizon {
 		a.tooLate()
 		return
 	}
@@ -93,14 +86,14 @@ func (a *audience) apply(ev event) {
 		return
 	}
 	m.PageViews[ev.Profile]++
-	a.pageViews++
+	a.st.Totals.PageViews++
 	m.Services[int(ev.Profile)*len(a.w.services)+int(ev.Service)]++
 	d := a.cal.dayOf(ev.T)
 	if late {
 		a.lateVisit(ev, m, d)
 		return
 	}
-	v, ok := a.visits[ev.Visitor]
+	v, ok := a.st.Visits[ev.Visitor]
 	if ok && v.Day == d.Start && ev.T-v.Last <= visitGap {
 		oldEnd, newEnd := lastOpenMinute(v.Last, d.End), lastOpenMinute(ev.T, d.End)
 		if newEnd != oldEnd {
@@ -108,17 +101,26 @@ func (a *audience) apply(ev event) {
 			a.minute(newEnd+1).Delta--
 		}
 		v.Last = ev.T
-		a.visits[ev.Visitor] = v
+		a.st.Visits[ev.Visitor] = v
 		return
 	}
 	m.Visits[ev.Profile]++
-	a.totalVisits++
+	a.st.Totals.Visits++
 	m.Delta++
 	a.minute(lastOpenMinute(ev.T, d.End)+1).Delta--
 	if !ok || v.Day != d.Start {
-		a.visitors.add(ev.Visitor, ev.Profile, d)
+		a.addVisitor(ev.Visitor, ev.Profile, d)
 	}
-	a.visits[ev.Visitor] = visit{Start: ev.T, Last: ev.T, Day: d.Start, Profile: ev.Profile}
+	a.st.Visits[ev.Visitor] = visit{Start: ev.T, Last: ev.T, Day: d.Start, Profile: ev.Profile}
+}
+
+// addVisitor counts k in the visitor sets of day d (and in the import's
+// every-visitor set when it is kept).
+func (a *audience) addVisitor(k Key, profile uint8, d day) {
+	if a.st.Totals.Visitors != nil {
+		a.st.Totals.Visitors[k] = struct{}{}
+	}
+	a.st.Sets.add(k, profile, d)
 }
 
 // lateVisit accounts a page view older than clock: it joins the visitor's
@@ -126,15 +128,15 @@ func (a *audience) apply(ev event) {
 // counts as a visit of its own. Open visits of closed minutes are not
 // revised: they are exact only for lines within the reorder window.
 func (a *audience) lateVisit(ev event, m *minute, d day) {
-	a.visitors.add(ev.Visitor, ev.Profile, d)
-	v, ok := a.visits[ev.Visitor]
+	a.addVisitor(ev.Visitor, ev.Profile, d)
+	v, ok := a.st.Visits[ev.Visitor]
 	if ok && v.Day == d.Start && ev.T >= v.Start-visitGap && ev.T <= v.Last+visitGap {
 		return
 	}
 	m.Visits[ev.Profile]++
-	a.totalVisits++
+	a.st.Totals.Visits++
 	if !ok {
-		a.visits[ev.Visitor] = visit{Start: ev.T, Last: ev.T, Day: d.Start, Profile: ev.Profile}
+		a.st.Visits[ev.Visitor] = visit{Start: ev.T, Last: ev.T, Day: d.Start, Profile: ev.Profile}
 	}
 }
 
@@ -144,16 +146,18 @@ func lastOpenMinute(t, dayEnd int64) int64 {
 	return floorDiv(min(t+visitGap, dayEnd), minuteNanos) - 1
 }
 
-// advance moves clock to t, closing every minute that ends at or before it.
+// advance moves the clock to t, closing every minute that ends at or
+// before it.
 func (a *audience) advance(t int64) {
-	a.clock = t
+	st := &a.st
+	st.Clock = t
 	a.closeBefore(floorDiv(t, minuteNanos))
-	if now := floorDiv(t, minuteNanos); now-a.lastSweep >= 15 {
-		a.lastSweep = now
+	if now := floorDiv(t, minuteNanos); now-st.LastSweep >= 15 {
+		st.LastSweep = now
 		limit := t - visitGap - a.horizon
-		for k, v := range a.visits {
+		for k, v := range st.Visits {
 			if v.Last < limit {
-				delete(a.visits, k)
+				delete(st.Visits, k)
 			}
 		}
 	}
@@ -161,20 +165,21 @@ func (a *audience) advance(t int64) {
 
 // closeBefore closes the minutes before minute index end.
 func (a *audience) closeBefore(end int64) {
-	if a.nextClose == 0 {
-		a.nextClose = end
-		a.lastSweep = end
+	st := &a.st
+	if st.NextClose == 0 {
+		st.NextClose = end
+		st.LastSweep = end
 	}
-	for ; a.nextClose < end; a.nextClose++ {
-		m := a.minutes[a.nextClose]
-		if m == nil && a.running == 0 {
+	for ; st.NextClose < end; st.NextClose++ {
+		m := st.Minutes[st.NextClose]
+		if m == nil && st.Running == 0 {
 			continue
 		}
 		if m == nil {
-			m = a.minute(a.nextClose)
+			m = a.minute(st.NextClose)
 		}
-		a.running += m.Delta
-		m.Open = a.running
+		st.Running += m.Delta
+		m.Open = st.Running
 		m.Seen = m.Seen || m.Open > 0
 		m.Closed, m.Dirty = true, true
 	}
@@ -184,9 +189,9 @@ func (a *audience) closeBefore(end int64) {
 // the ones after the last event while visits are still open (end of an
 // import).
 func (a *audience) finish() {
-	a.buf.drain(a.apply)
-	last := a.nextClose
-	for mi := range a.minutes {
+	a.buf.drain(&a.st.Held, a.apply)
+	last := a.st.NextClose
+	for mi := range a.st.Minutes {
 		last = max(last, mi+1)
 	}
 	a.closeBefore(last)
@@ -196,12 +201,13 @@ func (a *audience) finish() {
 // every visitor set that grew, then forgets what is older than the
 // horizon. With all set (end of an import) it also forgets everything.
 func (a *audience) collect(out []collector.Point, all bool) []collector.Point {
-	limit := a.clock - a.horizon
+	st := &a.st
+	limit := st.Clock - a.horizon
 	if all {
 		limit = int64(^uint64(0) >> 1)
 	}
-	for mi := a.oldestMinute(); mi < a.nextClose; mi++ {
-		m := a.minutes[mi]
+	for mi := a.oldestMinute(); mi < st.NextClose; mi++ {
+		m := st.Minutes[mi]
 		if m == nil {
 			continue
 		}
@@ -210,15 +216,15 @@ func (a *audience) collect(out []collector.Point, all bool) []collector.Point {
 			m.Dirty = false
 		}
 		if (mi+1)*minuteNanos < limit {
-			delete(a.minutes, mi)
+			delete(st.Minutes, mi)
 		}
 	}
-	return a.visitors.appendDirty(out, a.w, &a.cal, limit)
+	return st.Sets.appendDirty(out, a.w, &a.cal, limit)
 }
 
 func (a *audience) oldestMinute() int64 {
-	oldest := a.nextClose
-	for mi := range a.minutes {
+	oldest := a.st.NextClose
+	for mi := range a.st.Minutes {
 		oldest = min(oldest, mi)
 	}
 	return oldest

@@ -9,17 +9,6 @@ import (
 
 const minuteNanos = int64(time.Minute)
 
-// classes are the request classes in DESIGN.md order; an event's Class is
-// an index in this list.
-var classes = [...]string{collector.ClassBot, collector.ClassHealth, collector.ClassStatic,
-	collector.ClassAPI, collector.ClassDownload, collector.ClassPage}
-
-// statusClasses are the status_class tag values; an event's Status is an
-// index in this list.
-var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
-
-const nProfiles = 7 // len(collector.Profiles())
-
 // reqCell is one ent_requests series of a minute.
 type reqCell struct {
 	Requests, Bytes, DurCount int64
@@ -32,18 +21,19 @@ type reqCell struct {
 type durCell struct {
 	Count   int64
 	Sum     int64 // microseconds
-	Buckets [9]int64
+	Buckets [collector.NumDurationBuckets + 1]int64
 }
 
 // minute holds the totals of one UTC minute (Paris offsets are whole hours,
-// so a UTC minute is a Paris minute). Delta is the change of the number of
-// open visits at the start of the minute, summed into Open when the minute
-// closes. Fields are exported for the checkpoint encoder only.
+// so a UTC minute is a Paris minute), by index in collector's vocabularies.
+// Delta is the change of the number of open visits at the start of the
+// minute, summed into Open when the minute closes. Part of State: fields
+// are exported for the checkpoint encoder.
 type minute struct {
-	Visits, PageViews [nProfiles]int64
+	Visits, PageViews [collector.NumProfiles]int64
 	Services          []int64 // [profile*len(services)+service] page views
-	Req               [len(classes)][len(statusClasses)]reqCell
-	Dur               [len(classes)]durCell
+	Req               [collector.NumClasses][collector.NumStatusClasses]reqCell
+	Dur               [collector.NumClasses]durCell
 	Delta, Open       int64
 	Seen              bool // had a request or open visits: ent_active is written
 	Closed, Dirty     bool
@@ -73,12 +63,20 @@ func (m *minute) count(ev *event, bounds []float64) {
 }
 
 // pointWriter renders minutes and visitor sets as points sharing the
-// source's site tags.
+// source's site tags: it turns the engine's indexes back into the tag
+// values of collector's vocabularies and the source's services.
 type pointWriter struct {
-	site     collector.Site
-	services []string
-	profiles []string
-	bounds   []string // collector.DurationBucketFields()
+	site          collector.Site
+	services      []string
+	profiles      []string // collector.Profiles()
+	classes       []string // collector.Classes()
+	statusClasses []string // collector.StatusClasses()
+	bounds        []string // collector.DurationBucketFields()
+}
+
+func newPointWriter(site collector.Site, services []string) *pointWriter {
+	return &pointWriter{site: site, services: services, profiles: collector.Profiles(), classes: collector.Classes(),
+		statusClasses: collector.StatusClasses(), bounds: collector.DurationBucketFields()}
 }
 
 func (w *pointWriter) tags(kv ...string) map[string]string {
@@ -106,8 +104,8 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 			}
 		}
 	}
-	for c, class := range classes {
-		for s, sc := range statusClasses {
+	for c, class := range w.classes {
+		for s, sc := range w.statusClasses {
 			cell := m.Req[c][s]
 			if cell.Requests == 0 {
 				continue

@@ -13,35 +13,22 @@ import (
 	"github.com/entpipe/entpipe/collector"
 )
 
-// checkpointVersion changes when the encoded state does: an older file is
-// refused rather than misread.
-const checkpointVersion = 1
+// checkpointVersion changes when what a checkpoint means does: version 1
+// listed the engine's fields one by one; version 2 holds the State value.
+// decodeCheckpoint reads both.
+const checkpointVersion = 2
 
 // checkpoint is everything Stream needs to continue exactly where a
-// durable state left off: file identities and offsets, and the whole
-// aggregation state (events still in the reorder buffer, open and
-// rewritable minutes, current visits, visitor sets). Identities appear only
-// as salted Keys.
+// durable state left off: file identities and offsets, and the engine's
+// whole State (events still in the reorder buffer, open and rewritable
+// minutes, current visits, visitor sets). Identities appear only as salted
+// Keys.
 type checkpoint struct {
 	Version   int
-	SaltCheck Key // detects a changed salt, which would split every visitor in two
-	Services  []string
+	SaltCheck Key      // detects a changed salt, which would split every visitor in two
+	Services  []string // the service vocabulary the minutes' counts are indexed by
 	Files     []fileState
-	Pending   []event
-	MaxSeen   int64
-	Clock     int64
-	NextClose int64
-	Running   int64
-	LastSweep int64
-	Minutes   map[int64]*minute
-	Visits    map[Key]visit
-	Sets      []savedSet
-}
-
-type savedSet struct {
-	Period periodKey
-	Keys   []Key
-	Dirty  bool
+	State     State
 }
 
 func (s *Source) checkpointPath() string { return filepath.Join(s.opts.StateDir, "checkpoint.gob") }
@@ -54,28 +41,15 @@ func (s *Source) save(p *pipeline, f *follower) error {
 	if s.opts.StateDir == "" {
 		return nil
 	}
-	a := p.aud
-	c := checkpoint{
-		Version: checkpointVersion, SaltCheck: saltCheck(p.st.hasher), Services: a.w.services,
-		Files: f.states(), Pending: a.buf.pending(), MaxSeen: a.buf.maxSeen,
-		Clock: a.clock, NextClose: a.nextClose, Running: a.running, LastSweep: a.lastSweep,
-		Minutes: a.minutes, Visits: a.visits,
-	}
-	for pk, set := range a.visitors.sets {
-		keys := make([]Key, 0, len(set.Keys))
-		for k := range set.Keys {
-			keys = append(keys, k)
-		}
-		c.Sets = append(c.Sets, savedSet{Period: pk, Keys: keys, Dirty: set.Dirty})
-	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
+	data, err := encodeCheckpoint(checkpoint{Version: checkpointVersion, SaltCheck: saltCheck(p.st.hasher),
+		Services: p.aud.w.services, Files: f.states(), State: p.aud.st})
+	if err != nil {
 		return fmt.Errorf("entlog %s: encode checkpoint: %w", s.name, err)
 	}
-	if err := writeAtomic(s.checkpointPath(), buf.Bytes()); err != nil {
+	if err := writeAtomic(s.checkpointPath(), data); err != nil {
 		return fmt.Errorf("entlog %s: checkpoint: %w", s.name, err)
 	}
-	s.opts.Stats.Gauge(collector.MetricCheckpointTime, "source", s.name).Set(float64(s.now().UnixNano()) / 1e9)
+	s.opts.Stats.Gauge(collector.MetricCheckpointTime, collector.LabelSource, s.name).Set(float64(s.now().UnixNano()) / 1e9)
 	return nil
 }
 
@@ -91,63 +65,68 @@ func (s *Source) restore(p *pipeline, f *follower) error {
 	if s.opts.StateDir == "" {
 		return nil
 	}
-	data, err := os.ReadFile(s.checkpointPath())
+	path := s.checkpointPath()
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("entlog %s: read checkpoint: %w", s.name, err)
 	}
-	var c checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
-		return fmt.Errorf("entlog %s: decode checkpoint %s: %w", s.name, s.checkpointPath(), err)
+	c, err := decodeCheckpoint(data)
+	if err != nil {
+		return fmt.Errorf("entlog %s: checkpoint %s: %w; to start again from start_at, move the file away (the files still in paths are read again and their buckets rewritten)", s.name, path, err)
 	}
-	switch {
-	case c.Version != checkpointVersion:
-		return fmt.Errorf("entlog %s: checkpoint %s has version %d, want %d", s.name, s.checkpointPath(), c.Version, checkpointVersion)
-	case c.SaltCheck != saltCheck(p.st.hasher):
-		return fmt.Errorf("entlog %s: checkpoint %s was written with another salt", s.name, s.checkpointPath())
+	if c.SaltCheck != saltCheck(p.st.hasher) {
+		return fmt.Errorf("entlog %s: checkpoint %s was written with another salt", s.name, path)
 	}
-	a := p.aud
-	a.buf.evs, a.buf.maxSeen = c.Pending, c.MaxSeen
-	a.clock, a.nextClose, a.running, a.lastSweep = c.Clock, c.NextClose, c.Running, c.LastSweep
-	if c.Minutes != nil {
-		a.minutes = c.Minutes
-	}
-	if c.Visits != nil {
-		a.visits = c.Visits
-	}
-	for _, set := range c.Sets {
-		keys := make(map[Key]struct{}, len(set.Keys))
-		for _, k := range set.Keys {
-			keys[k] = struct{}{}
-		}
-		a.visitors.sets[set.Period] = &visitorSet{Keys: keys, Dirty: set.Dirty}
-	}
-	remapServices(a, c.Services)
+	p.aud.st = c.State
+	remapServices(&p.aud.st, c.Services, p.aud.w.services)
 	f.restore(c.Files)
 	return nil
+}
+
+func encodeCheckpoint(c checkpoint) ([]byte, error) {
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(&c)
+	return buf.Bytes(), err
+}
+
+// decodeCheckpoint reads a checkpoint of the current version, or migrates
+// an older one.
+func decodeCheckpoint(data []byte) (checkpoint, error) {
+	c := checkpoint{State: newState()} // maps empty at save are not in the file: they stay allocated
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
+		return checkpoint{}, fmt.Errorf("decode: %w", err)
+	}
+	switch c.Version {
+	case checkpointVersion:
+		return c, nil
+	case 1:
+		return migrateV1(data)
+	}
+	return checkpoint{}, fmt.Errorf("version %d, this entpipe reads versions 1 to %d (was it written by a newer entpipe?)", c.Version, checkpointVersion)
 }
 
 // remapServices moves per-service counts saved under an older services
 // list onto the current one (a changed config); dropped services fold into
 // autre.
-func remapServices(a *audience, saved []string) {
-	if slices.Equal(saved, a.w.services) {
+func remapServices(st *State, saved, current []string) {
+	if slices.Equal(saved, current) {
 		return
 	}
-	autre := slices.Index(a.w.services, ServiceOther)
+	autre := slices.Index(current, ServiceOther)
 	to := make([]int, len(saved))
 	for i, name := range saved {
-		if to[i] = slices.Index(a.w.services, name); to[i] < 0 {
+		if to[i] = slices.Index(current, name); to[i] < 0 {
 			to[i] = autre
 		}
 	}
-	n := len(a.w.services)
-	for _, m := range a.minutes {
+	n := len(current)
+	for _, m := range st.Minutes {
 		old := m.Services
-		m.Services = make([]int64, nProfiles*n)
-		for p := range nProfiles {
+		m.Services = make([]int64, collector.NumProfiles*n)
+		for p := range collector.NumProfiles {
 			for i := range saved {
 				m.Services[p*n+to[i]] += old[p*len(saved)+i]
 			}

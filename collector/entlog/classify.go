@@ -10,14 +10,15 @@ import (
 )
 
 // DefaultBotMarkers are the case-insensitive user-agent substrings of
-// DESIGN.md rule 1; bot_markers adds to them.
+// docs/design.md#audience-definitions rule 1; bot_markers adds to them.
 func DefaultBotMarkers() []string {
 	return []string{"bot", "crawl", "spider", "slurp", "curl", "wget", "python-requests",
 		"go-http-client", "uptime", "pingdom", "monitor"}
 }
 
 // StaticExtensions and DownloadExtensions are the file extensions of the
-// static and download classes (DESIGN.md rule 1), lowercase with the dot.
+// static and download classes (rule 1 of
+// docs/design.md#audience-definitions), lowercase with the dot.
 func StaticExtensions() []string {
 	return []string{".js", ".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp",
 		".woff", ".woff2", ".ttf", ".eot", ".map", ".txt", ".xml", ".json"}
@@ -35,9 +36,9 @@ const maxExt = 8
 // each); a day of ENT traffic has a few thousand distinct user agents.
 const botCacheSize = 1 << 14
 
-// Classifier gives a parsed request its class (DESIGN.md rule 1: bot,
-// health, static, api, download, page; first match wins, query strings
-// ignored). Class does not allocate once warm.
+// Classifier gives a parsed request its class (rule 1 of
+// docs/design.md#audience-definitions: bot, health, static, api, download,
+// page; first match wins, query strings ignored). Class does not allocate once warm.
 //
 // User agents repeat, so the bot verdict is remembered by a 64-bit hash of
 // the user agent seeded per process (hash/maphash): the raw user agent is
@@ -189,7 +190,8 @@ func equalFold(b []byte, m string) bool {
 }
 
 // IsPageView reports whether a request of the given class is a page view
-// (DESIGN.md rule 2): class page, method GET, status 2xx or 304.
+// (docs/design.md#audience-definitions rule 2): class page, method GET,
+// status 2xx or 304.
 func IsPageView(r *Request, class string) bool {
 	return class == collector.ClassPage && string(r.Method) == "GET" &&
 		(r.Status >= 200 && r.Status <= 299 || r.Status == 304)

@@ -1,6 +1,7 @@
 // Package entlog turns ENT web access logs into visits, page views, unique
-// visitors and request totals by profile, following DESIGN.md's audience
-// definitions. Identities (user ids, IPs, user agents) never leave it.
+// visitors and request totals by profile, following the audience
+// definitions of docs/design.md#audience-definitions. Identities (user ids,
+// IPs, user agents) never leave it.
 package entlog
 
 import (

@@ -84,30 +84,8 @@ func TestGolden(t *testing.T) {
 			cfg := loadCase(t, dir)
 			input := filepath.Join(dir, "input.log")
 			got, sum := importLP(t, newTestSource(t, cfg, Options{}), input)
-			want := filepath.Join(dir, "want.lp")
-			if *update {
-				if err := os.WriteFile(want, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wantLP, err := os.ReadFile(want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(wantLP) {
-				t.Errorf("points differ from %s (go test -run TestGolden -update to accept):\n got:\n%s\nwant:\n%s", want, got, wantLP)
-			}
-			results := filepath.Join(dir, "results.txt")
-			if *update {
-				if err := os.WriteFile(results, []byte(resultsText(sum)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if wantRes, err := os.ReadFile(results); err != nil {
-				t.Fatal(err)
-			} else if resultsText(sum) != string(wantRes) {
-				t.Errorf("line results differ from %s:\n got: %s\nwant: %s", results, resultsText(sum), wantRes)
-			}
+			collectortest.Golden(t, filepath.Join(dir, "want.lp"), got, *update)
+			collectortest.Golden(t, filepath.Join(dir, "results.txt"), resultsText(sum), *update)
 			gz := filepath.Join(t.TempDir(), "input.log.gz")
 			writeGzip(t, gz, input)
 			if gotGz, _ := importLP(t, newTestSource(t, cfg, Options{}), gz); gotGz != got {

@@ -28,7 +28,7 @@ func NewHasher(salt []byte) *Hasher {
 	return &Hasher{salt: append([]byte(nil), salt...), buf: make([]byte, 0, 256)}
 }
 
-// User is the key of an authenticated user id (DESIGN.md visitor rule 3).
+// User is the key of an authenticated user id (docs/design.md#audience-definitions, rule 3).
 func (h *Hasher) User(uid []byte) Key { return h.sum('u', uid, nil) }
 
 // Anonymous is the key of an unauthenticated visitor: the pair (client IP,

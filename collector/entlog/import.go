@@ -76,7 +76,7 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 	if err != nil {
 		return Summary{}, err
 	}
-	p.aud.visitors.all = map[Key]struct{}{}
+	p.aud.st.Totals.Visitors = keySet{} // the summary counts distinct visitors
 	batches := 0
 	f, err := newFanout(ctx, s, p, func(ctx context.Context) error {
 		if batches++; batches%(checkEvery/batchLines) != 0 {
@@ -100,21 +100,31 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 	if err := sink.Flush(ctx); err != nil {
 		return Summary{}, fmt.Errorf("entlog %s: flush: %w", s.name, err)
 	}
-	lines := int64(0) // every result, parsed included (emit published it)
-	for _, n := range p.results {
-		lines += n
+	sum := p.summary()
+	sum.Duration = s.now().Sub(start)
+	return sum, nil
+}
+
+// summary is what the pipeline read and the engine counted since they
+// started: lines by result from the pipeline, totals from the engine's
+// State.
+func (p *pipeline) summary() Summary {
+	t := p.aud.st.Totals
+	sum := Summary{Lines: p.parsed, Results: map[string]int64{}, PageViews: t.PageViews, Visits: t.Visits,
+		Visitors: int64(len(t.Visitors))}
+	if p.parsed > 0 {
+		sum.Results[resultParsed] = p.parsed
 	}
-	sum := Summary{Lines: lines, Results: map[string]int64{}, PageViews: p.aud.pageViews,
-		Visits: p.aud.totalVisits, Visitors: int64(len(p.aud.visitors.all)), Duration: s.now().Sub(start)}
 	for r, n := range p.results {
-		if n > 0 {
+		if r != resultParsed && n > 0 { // results holds parsed as of the last publish
+			sum.Lines += n
 			sum.Results[r] = n
 		}
 	}
 	if p.last != 0 {
 		sum.First, sum.Last = time.Unix(0, p.first).UTC(), time.Unix(0, p.last).UTC()
 	}
-	return sum, nil
+	return sum
 }
 
 // readAll hands the lines of paths, in order, to f, reporting progress.

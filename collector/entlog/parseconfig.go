@@ -11,7 +11,8 @@ import (
 )
 
 // ParseConfig is the part of an entlog section that says how a line becomes
-// a classified Request: the log format and the vocabularies of DESIGN.md.
+// a classified Request: the log format and the vocabularies of
+// docs/design.md#vocabularies.
 // Values extend the built-in defaults (bot markers, profile aliases); they
 // never replace them.
 type ParseConfig struct {

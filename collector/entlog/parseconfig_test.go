@@ -50,7 +50,7 @@ func TestParseConfigValidate(t *testing.T) {
 }
 
 // TestParseConfigDefaults checks that explicit values survive defaults and
-// that the defaults are those of DESIGN.md.
+// that the defaults are those of docs/design.md#audience-definitions.
 func TestParseConfigDefaults(t *testing.T) {
 	var c ParseConfig
 	c.ApplyDefaults()

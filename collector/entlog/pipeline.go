@@ -42,17 +42,15 @@ func (s *Source) newPipeline() (*pipeline, error) {
 	names := st.services.Names()
 	p := &pipeline{
 		src: s, st: st,
-		unknownProfile: s.opts.Stats.Counter(collector.MetricLabelOverflows, "source", s.name, "label", collector.TagProfile),
+		unknownProfile: s.opts.Stats.Counter(collector.MetricLabelOverflows, collector.LabelSource, s.name, collector.LabelLabel, collector.TagProfile),
 		results:        map[string]int64{}, published: map[string]int64{}, counters: map[string]*collector.Counter{},
-		lag:    s.opts.Stats.Gauge(collector.MetricSourceLag, "source", s.name),
+		lag:    s.opts.Stats.Gauge(collector.MetricSourceLag, collector.LabelSource, s.name),
 		warned: map[string]time.Time{}, skipped: map[string]int{},
 	}
 	for _, r := range append([]string{resultParsed, resultTooLate}, ParseReasons()...) {
-		p.counters[r] = s.opts.Stats.Counter(collector.MetricLines, "source", s.name, "result", r)
+		p.counters[r] = s.opts.Stats.Counter(collector.MetricLines, collector.LabelSource, s.name, collector.LabelResult, r)
 	}
-	w := &pointWriter{site: s.cfg.Site, services: names, profiles: collector.Profiles(),
-		bounds: collector.DurationBucketFields()}
-	p.aud = newAudience(w, s.opts.Location, s.cfg.Horizon, s.cfg.ReorderWindow, func() { p.results[resultTooLate]++ })
+	p.aud = newAudience(newPointWriter(s.cfg.Site, names), s.opts.Location, s.cfg.Horizon, s.cfg.ReorderWindow, func() { p.results[resultTooLate]++ })
 	return p, nil
 }
 
@@ -100,7 +98,7 @@ func (p *pipeline) publish() {
 	for r, n := range p.results {
 		c := p.counters[r]
 		if c == nil { // a reason outside ParseReasons (contract drift): still counted
-			c = p.src.opts.Stats.Counter(collector.MetricLines, "source", p.src.name, "result", r)
+			c = p.src.opts.Stats.Counter(collector.MetricLines, collector.LabelSource, p.src.name, collector.LabelResult, r)
 			p.counters[r] = c
 		}
 		if d := n - p.published[r]; d > 0 {

@@ -11,8 +11,8 @@ import (
 
 // DefaultProfileAliases maps the raw profile values of the ENT platforms
 // (ENT 92, eCollège 78, Oze 78, national directory codes) to profile slugs,
-// as DESIGN.md lists them. Keys are lowercase: matching ignores case.
-// `profiles:` adds to them and wins on conflicts.
+// as docs/design.md#vocabularies lists them. Keys are lowercase: matching
+// ignores case. `profiles:` adds to them and wins on conflicts.
 func DefaultProfileAliases() map[string]string {
 	return map[string]string{
 		"eleve": collector.ProfileEleve, "national_elv": collector.ProfileEleve, "student": collector.ProfileEleve,
@@ -27,11 +27,12 @@ func DefaultProfileAliases() map[string]string {
 // maxRawProfile bounds the raw values looked up; longer ones are unknown.
 const maxRawProfile = 64
 
-// Profiler gives a visitor its profile (DESIGN.md): the raw value of the
-// line's profile field mapped through the aliases, else the directory
-// export entry of the hashed user id, else autre when authenticated and
-// anonyme when not. A raw value outside the aliases gives autre and is
-// reported as unknown so the caller counts it (unknown_profile).
+// Profiler gives a visitor its profile (docs/design.md#vocabularies): the
+// raw value of the line's profile field mapped through the aliases, else
+// the directory export entry of the hashed user id, else autre when
+// authenticated and anonyme when not. A raw value outside the aliases
+// gives autre and is reported as unknown so the caller counts it
+// (unknown_profile).
 //
 // Profile and Lookup do not allocate and only read: they may run
 // concurrently with each other. Reload replaces the directory entries and

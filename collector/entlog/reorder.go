@@ -11,64 +11,75 @@ type event struct {
 	Visitor  Key   // set only for page views
 	Bytes    int64
 	Duration float64 // seconds, valid when HasDur
-	Class    uint8   // index in classes
-	Status   uint8   // index in statusClasses
+	Class    uint8   // index in collector.Classes()
+	Status   uint8   // index in collector.StatusClasses()
 	Profile  uint8   // index in collector.Profiles()
 	PageView bool
 	HasDur   bool
 	Service  uint16 // index in the source's service vocabulary
 }
 
-// reorder is an event-time reorder buffer: events are held until the
-// newest time seen is window past them, then released in time order, so
-// lines interleaved up to window out of order give exactly the results of
-// sorted input. Mostly sorted input costs an append; an out-of-order event
-// costs a binary search and a short copy. Not safe for concurrent use.
+// reorder is an event-time reorder buffer over a State's heldEvents:
+// events are held until the newest time seen is window past them, then
+// released in time order, so lines interleaved up to window out of order
+// give exactly the results of sorted input. Mostly sorted input costs an
+// append; an out-of-order event costs a binary search and a short copy.
+// Not safe for concurrent use.
+//
+// The held events are exactly the State's Events slice, which slides
+// forward in its backing array as events are released; buf is only where
+// it moves when it reaches the array's end, so the reorder keeps no state
+// of its own.
 type reorder struct {
-	window  int64
-	maxSeen int64
-	evs     []event // sorted by T from head on
-	head    int
+	window int64
+	buf    []event
 }
-
-func newReorder(window int64) *reorder { return &reorder{window: window} }
 
 // push adds ev and calls release for every event that has become old
 // enough, in time order.
-func (r *reorder) push(ev event, release func(event)) {
-	pending := r.evs[r.head:]
-	if n := len(pending); n == 0 || pending[n-1].T <= ev.T {
-		r.evs = append(r.evs, ev)
+func (r *reorder) push(h *heldEvents, ev event, release func(event)) {
+	r.room(h)
+	evs := h.Events
+	if n := len(evs); n == 0 || evs[n-1].T <= ev.T {
+		evs = append(evs, ev)
 	} else {
-		i := sort.Search(n, func(i int) bool { return pending[i].T > ev.T })
-		r.evs = append(r.evs, event{})
-		copy(r.evs[r.head+i+1:], r.evs[r.head+i:])
-		r.evs[r.head+i] = ev
+		i := sort.Search(n, func(i int) bool { return evs[i].T > ev.T })
+		evs = append(evs, event{})
+		copy(evs[i+1:], evs[i:])
+		evs[i] = ev
 	}
-	if ev.T > r.maxSeen {
-		r.maxSeen = ev.T
-	}
-	r.releaseBefore(r.maxSeen-r.window, release)
+	h.Events = evs
+	h.MaxSeen = max(h.MaxSeen, ev.T)
+	r.releaseBefore(h, h.MaxSeen-r.window, release)
 }
 
 // drain releases every held event (end of an import).
-func (r *reorder) drain(release func(event)) {
-	r.releaseBefore(int64(^uint64(0)>>1), release)
+func (r *reorder) drain(h *heldEvents, release func(event)) {
+	r.releaseBefore(h, int64(^uint64(0)>>1), release)
 }
 
 // releaseBefore releases the events strictly older than limit.
-func (r *reorder) releaseBefore(limit int64, release func(event)) {
-	for r.head < len(r.evs) && r.evs[r.head].T < limit {
-		release(r.evs[r.head])
-		r.head++
+func (r *reorder) releaseBefore(h *heldEvents, limit int64, release func(event)) {
+	n := 0
+	for n < len(h.Events) && h.Events[n].T < limit {
+		release(h.Events[n])
+		n++
 	}
-	if r.head == len(r.evs) {
-		r.evs, r.head = r.evs[:0], 0
-	} else if r.head > 4096 && r.head > len(r.evs)/2 {
-		r.evs = r.evs[:copy(r.evs, r.evs[r.head:])]
-		r.head = 0
-	}
+	h.Events = h.Events[n:]
 }
 
-// pending returns the held events (for checkpoints).
-func (r *reorder) pending() []event { return r.evs[r.head:] }
+// room makes space for one more event without growing over released
+// ones: when Events has reached the end of its array, it moves to the
+// start of buf if buf is at least about twice its length, else into a new
+// buf twice its length. Each move is followed by at least as many pushes
+// as events moved, so an event is copied a constant number of times.
+func (r *reorder) room(h *heldEvents) {
+	evs := h.Events
+	if len(evs) < cap(evs) {
+		return
+	}
+	if len(r.buf) < 2*len(evs)+1 {
+		r.buf = make([]event, 2*len(evs)+64)
+	}
+	h.Events = r.buf[:copy(r.buf, evs)]
+}

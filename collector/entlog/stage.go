@@ -61,7 +61,7 @@ func (st *stage) event(line []byte) (ev event, reason string, unknownProfile boo
 		return ev, ReasonMalformed, false
 	}
 	ev = event{T: r.Time.UnixNano(), Bytes: r.Bytes, Duration: r.Duration, HasDur: r.HasDuration,
-		Status: statusIndex(r.Status)}
+		Status: uint8(collector.StatusClassIndex(r.Status))}
 	class := st.classes.Class(r)
 	ev.Class = classIndex(class)
 	if !IsPageView(r, class) {
@@ -80,25 +80,11 @@ func (st *stage) event(line []byte) (ev event, reason string, unknownProfile boo
 	return ev, "", unknownProfile
 }
 
-func statusIndex(status int) uint8 {
-	return uint8(min(max(status/100, 1), 5) - 1)
-}
-
-// classIndex is the index of a class in classes, without a loop; anything
-// else is a page.
+// classIndex is class's index in collector.Classes(). The Classifier
+// returns only those; anything else would be a page, the rule's last case.
 func classIndex(class string) uint8 {
-	switch class {
-	case collector.ClassBot:
-		return 0
-	case collector.ClassHealth:
-		return 1
-	case collector.ClassStatic:
-		return 2
-	case collector.ClassAPI:
-		return 3
-	case collector.ClassDownload:
-		return 4
-	default:
-		return 5
+	if i := collector.ClassIndex(class); i >= 0 {
+		return uint8(i)
 	}
+	return uint8(collector.ClassIndex(collector.ClassPage))
 }

@@ -8,32 +8,35 @@ import (
 )
 
 // day describes the Europe/Paris (configured zone) calendar day of an
-// instant: its bounds and the starts of its ISO week and month, all in unix
-// nanoseconds. Days are 23 or 25 hours long on DST changes.
+// instant: its bounds and the starts of the periods containing it (the
+// day, its ISO week, its month: by index in collector.Periods()), all in
+// unix nanoseconds. Days are 23 or 25 hours long on DST changes.
 type day struct {
-	Start, End, Week, Month int64
+	Start, End int64
+	Periods    [collector.NumPeriods]int64
 }
 
 // calendar maps instants to days, caching the last one: lines come mostly
 // in order, so almost every lookup is two comparisons.
 type calendar struct {
-	loc  *time.Location
-	last day
+	loc     *time.Location
+	periods []string // collector.Periods()
+	last    day
+}
+
+func newCalendar(loc *time.Location) calendar {
+	return calendar{loc: loc, periods: collector.Periods()}
 }
 
 func (c *calendar) dayOf(t int64) day {
 	if t >= c.last.Start && t < c.last.End {
 		return c.last
 	}
-	lt := time.Unix(0, t).In(c.loc)
-	y, m, d := lt.Date()
-	start := time.Date(y, m, d, 0, 0, 0, 0, c.loc)
-	wd := (int(start.Weekday()) + 6) % 7 // Monday = 0
-	c.last = day{
-		Start: start.UnixNano(),
-		End:   time.Date(y, m, d+1, 0, 0, 0, 0, c.loc).UnixNano(),
-		Week:  time.Date(y, m, d-wd, 0, 0, 0, 0, c.loc).UnixNano(),
-		Month: time.Date(y, m, 1, 0, 0, 0, 0, c.loc).UnixNano(),
+	y, m, d := time.Unix(0, t).In(c.loc).Date()
+	start, end := c.bounds(collector.PeriodDay, y, m, d)
+	c.last = day{Start: start, End: end}
+	for kind, name := range c.periods {
+		c.last.Periods[kind], _ = c.bounds(name, y, m, d)
 	}
 	return c.last
 }
@@ -41,59 +44,52 @@ func (c *calendar) dayOf(t int64) day {
 // periodEnd returns the end of the period of the given kind starting at
 // start.
 func (c *calendar) periodEnd(kind uint8, start int64) int64 {
-	s := time.Unix(0, start).In(c.loc)
-	y, m, d := s.Date()
-	switch kind {
-	case periodDay:
-		return time.Date(y, m, d+1, 0, 0, 0, 0, c.loc).UnixNano()
-	case periodWeek:
-		return time.Date(y, m, d+7, 0, 0, 0, 0, c.loc).UnixNano()
-	default:
-		return time.Date(y, m+1, 1, 0, 0, 0, 0, c.loc).UnixNano()
-	}
+	y, m, d := time.Unix(0, start).In(c.loc).Date()
+	_, end := c.bounds(c.periods[kind], y, m, d)
+	return end
 }
 
-// Period kinds, indexes in periodNames.
-const (
-	periodDay uint8 = iota
-	periodWeek
-	periodMonth
-)
-
-func periodName(kind uint8) string {
-	return [...]string{collector.PeriodDay, collector.PeriodWeek, collector.PeriodMonth}[kind]
+// bounds returns the start and end of the period named name (a
+// collector.Periods() value) that contains the local day y-m-d.
+func (c *calendar) bounds(name string, y int, m time.Month, d int) (start, end int64) {
+	at := func(y int, m time.Month, d int) int64 { return time.Date(y, m, d, 0, 0, 0, 0, c.loc).UnixNano() }
+	switch name {
+	case collector.PeriodDay:
+		return at(y, m, d), at(y, m, d+1)
+	case collector.PeriodWeek: // ISO: from Monday
+		monday := d - (int(time.Date(y, m, d, 12, 0, 0, 0, c.loc).Weekday())+6)%7
+		return at(y, m, monday), at(y, m, monday+7)
+	case collector.PeriodMonth:
+		return at(y, m, 1), at(y, m+1, 1)
+	}
+	panic("BUG: no calendar rule for period " + name)
 }
 
 // periodKey names one exact unique-visitor set.
 type periodKey struct {
-	Kind    uint8
-	Profile uint8
+	Kind    uint8 // index in collector.Periods()
+	Profile uint8 // index in collector.Profiles()
 	Start   int64 // unix nanoseconds of the local period start
 }
 
 // visitorSet is the exact set of visitors of one period and profile. Its
 // size is the unique_visitors field; sets are never summed.
 type visitorSet struct {
-	Keys  map[Key]struct{}
-	Dirty bool
+	Keys  keySet
+	Dirty bool // grew since its last point
 }
 
-// visitors holds the open period sets. Not safe for concurrent use.
-type visitors struct {
-	sets map[periodKey]*visitorSet
-	all  map[Key]struct{} // every visitor since the start, when not nil (import summary)
-}
+// visitorSets are the open period sets. Not safe for concurrent use.
+type visitorSets map[periodKey]*visitorSet
 
-func (v *visitors) add(k Key, profile uint8, d day) {
-	if v.all != nil {
-		v.all[k] = struct{}{}
-	}
-	for kind, start := range [...]int64{d.Start, d.Week, d.Month} {
+// add puts k in the sets of profile for the periods of day d.
+func (v visitorSets) add(k Key, profile uint8, d day) {
+	for kind, start := range d.Periods {
 		pk := periodKey{Kind: uint8(kind), Profile: profile, Start: start}
-		s := v.sets[pk]
+		s := v[pk]
 		if s == nil {
-			s = &visitorSet{Keys: map[Key]struct{}{}}
-			v.sets[pk] = s
+			s = &visitorSet{Keys: keySet{}}
+			v[pk] = s
 		}
 		if _, ok := s.Keys[k]; !ok {
 			s.Keys[k] = struct{}{}
@@ -104,9 +100,9 @@ func (v *visitors) add(k Key, profile uint8, d day) {
 
 // appendDirty renders the sets that grew since the last call, then drops
 // the sets whose period ended before limit (they can no longer change).
-func (v *visitors) appendDirty(out []collector.Point, w *pointWriter, cal *calendar, limit int64) []collector.Point {
-	keys := make([]periodKey, 0, len(v.sets))
-	for pk := range v.sets {
+func (v visitorSets) appendDirty(out []collector.Point, w *pointWriter, cal *calendar, limit int64) []collector.Point {
+	keys := make([]periodKey, 0, len(v))
+	for pk := range v {
 		keys = append(keys, pk)
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -120,16 +116,16 @@ func (v *visitors) appendDirty(out []collector.Point, w *pointWriter, cal *calen
 		return a.Profile < b.Profile
 	})
 	for _, pk := range keys {
-		s := v.sets[pk]
+		s := v[pk]
 		if s.Dirty {
 			out = append(out, collector.Point{Measurement: collector.MeasVisitors,
 				Time:   time.Unix(0, pk.Start).UTC(),
-				Tags:   w.tags(collector.TagProfile, w.profiles[pk.Profile], collector.TagPeriod, periodName(pk.Kind)),
+				Tags:   w.tags(collector.TagProfile, w.profiles[pk.Profile], collector.TagPeriod, cal.periods[pk.Kind]),
 				Fields: map[string]any{collector.FieldUniqueVisitors: int64(len(s.Keys))}})
 			s.Dirty = false
 		}
 		if cal.periodEnd(pk.Kind, pk.Start) < limit {
-			delete(v.sets, pk)
+			delete(v, pk)
 		}
 	}
 	return out

@@ -88,20 +88,7 @@ func TestNodeFixtures(t *testing.T) {
 				}
 				all = append(all, points...)
 			}
-			got := collectortest.LineProtocol(all)
-			golden := filepath.Join("testdata", c, "want.lp")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("points differ from %s:\ngot:\n%s\nwant:\n%s", golden, got, want)
-			}
+			collectortest.Golden(t, filepath.Join("testdata", c, "want.lp"), collectortest.LineProtocol(all), *update)
 		})
 	}
 }

@@ -1,35 +1,76 @@
 package influx
 
 import (
+	"maps"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
 
 	"github.com/entpipe/entpipe/collector"
 )
 
-// BenchmarkAppendLine measures the encoding of the bucket points of a
-// point-bound import (one ent_service, one ent_requests total), the sink's
-// CPU per point when InfluxDB is fast:
-//
-//	go test -run '^$' -bench BenchmarkAppendLine -benchmem ./exporters/influx/
-func BenchmarkAppendLine(b *testing.B) {
+// benchPoints are the bucket points of a point-bound import: one
+// ent_service and one ent_requests total, as entlog writes them.
+func benchPoints() []collector.Point {
 	at := time.Date(2020, 3, 30, 6, 0, 0, 0, time.UTC)
-	points := []collector.Point{
+	return []collector.Point{
 		{Measurement: collector.MeasService, Time: at,
 			Tags: map[string]string{collector.TagDepartment: "92", collector.TagENT: "ent92",
 				collector.TagProfile: collector.ProfileEleve, collector.TagService: "cahier-de-textes"},
 			Fields: map[string]any{collector.FieldPageViews: int64(12)}},
 		{Measurement: collector.MeasRequests, Time: at,
 			Tags: map[string]string{collector.TagDepartment: "92", collector.TagENT: "ent92",
-				collector.TagClass: collector.ClassPage, collector.TagStatusClass: "2xx"},
+				collector.TagClass: collector.ClassPage, collector.TagStatusClass: collector.StatusClass2xx},
 			Fields: map[string]any{collector.FieldRequests: int64(240), collector.FieldBytes: int64(3_400_000),
 				collector.FieldDurationSum: 12.5, collector.FieldDurationMax: 0.75}},
 	}
+}
+
+// BenchmarkAppendLine measures collector.AppendLine, the sink's CPU per
+// point when InfluxDB is fast; BenchmarkLineProtocolV2 does the same work
+// (sorted keys, validation, values from the point's fields) with
+// github.com/influxdata/line-protocol/v2's Encoder, the alternative:
+//
+//	go test -run '^$' -bench 'AppendLine|LineProtocolV2' -benchmem ./exporters/influx/
+func BenchmarkAppendLine(b *testing.B) {
+	points := benchPoints()
 	var buf []byte
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		var err error
-		if buf, err = appendLine(buf[:0], points[i%len(points)]); err != nil {
+		if buf, err = collector.AppendLine(buf[:0], points[i%len(points)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLineProtocolV2(b *testing.B) {
+	points := benchPoints()
+	var enc lineprotocol.Encoder
+	keys := make([]string, 0, 16) // sorted keys without allocating, as AppendLine does
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := points[i%len(points)]
+		enc.Reset()
+		enc.StartLine(p.Measurement)
+		keys = slices.AppendSeq(keys[:0], maps.Keys(p.Tags))
+		slices.Sort(keys)
+		for _, k := range keys {
+			enc.AddTag(k, p.Tags[k])
+		}
+		keys = slices.AppendSeq(keys[:0], maps.Keys(p.Fields))
+		slices.Sort(keys)
+		for _, k := range keys {
+			v, ok := lineprotocol.NewValue(p.Fields[k])
+			if !ok {
+				b.Fatal(k)
+			}
+			enc.AddField(k, v)
+		}
+		enc.EndLine(p.Time)
+		if err := enc.Err(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -153,7 +153,7 @@ func (s *Sink) Write(ctx context.Context, points []collector.Point) error {
 			s.buf = append(s.buf, '\n')
 		}
 		var err error
-		if s.buf, err = appendLine(s.buf, p); err != nil {
+		if s.buf, err = collector.AppendLine(s.buf, p); err != nil {
 			s.buf = s.buf[:before]
 			s.m.rejected.Inc()
 			bad = append(bad, err)

@@ -2,7 +2,6 @@ package prom
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -131,58 +130,52 @@ func constantMetrics(opts Options) ([]prometheus.Metric, error) {
 	return append(out, m), nil
 }
 
-// selfMetrics exports a collector.Stats snapshot at scrape time. It is an
-// unchecked collector (Describe sends nothing): the set of self-metrics
-// grows as sources start.
-type selfMetrics struct{ stats *collector.Stats }
+// selfMetrics exports a collector.Stats snapshot at scrape time, with the
+// name, type, labels and help of collector.SelfMetrics: Stats refuses a
+// series that disagrees with its row, so every sample matches the
+// descriptor built from it, and the collector is a checked one (the
+// registry knows every self-metric before any series exists).
+type selfMetrics struct {
+	stats *collector.Stats
+	descs map[string]selfDesc
+}
+
+type selfDesc struct {
+	desc  *prometheus.Desc
+	vtype prometheus.ValueType
+}
+
+func newSelfMetrics(stats *collector.Stats) selfMetrics {
+	s := selfMetrics{stats: stats, descs: map[string]selfDesc{}}
+	for _, d := range collector.SelfMetrics() {
+		vtype := prometheus.GaugeValue
+		if d.Type == collector.CounterType {
+			vtype = prometheus.CounterValue
+		}
+		s.descs[d.Name] = selfDesc{newDesc(d.Name, d.Help, d.Labels), vtype}
+	}
+	return s
+}
 
 // Describe implements prometheus.Collector.
-func (selfMetrics) Describe(chan<- *prometheus.Desc) {}
+func (s selfMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range s.descs {
+		ch <- d.desc
+	}
+}
 
 // Collect implements prometheus.Collector.
 func (s selfMetrics) Collect(ch chan<- prometheus.Metric) {
 	for _, sm := range s.stats.Snapshot() {
-		keys := make([]string, 0, len(sm.Labels)/2)
 		values := make([]string, 0, len(sm.Labels)/2)
-		for i := 0; i+1 < len(sm.Labels); i += 2 {
-			keys, values = append(keys, sm.Labels[i]), append(values, sm.Labels[i+1])
+		for i := 1; i < len(sm.Labels); i += 2 {
+			values = append(values, sm.Labels[i])
 		}
-		vtype := prometheus.GaugeValue
-		if sm.Type == collector.CounterType {
-			vtype = prometheus.CounterValue
-		}
-		desc := newDesc(sm.Name, selfHelp(sm.Name), keys)
-		m, err := prometheus.NewConstMetric(desc, vtype, sm.Value, values...)
+		d := s.descs[sm.Name] // Stats holds only names of the table
+		m, err := prometheus.NewConstMetric(d.desc, d.vtype, sm.Value, values...)
 		if err != nil {
-			m = prometheus.NewInvalidMetric(desc, err)
+			m = prometheus.NewInvalidMetric(d.desc, err)
 		}
 		ch <- m
 	}
-}
-
-// selfHelp is the HELP text of a self-metric.
-func selfHelp(name string) string {
-	switch name {
-	case collector.MetricLines:
-		return "Log lines read, by source and result (parsed, invalid, too_late)."
-	case collector.MetricSourceUp:
-		return "1 when the source's last run or poll succeeded."
-	case collector.MetricSourceLag:
-		return "Seconds between now and the event time of the source's newest line."
-	case collector.MetricCheckpointTime:
-		return "Unix time of the source's last durable checkpoint."
-	case collector.MetricLabelOverflows:
-		return "Tag values outside the configured vocabulary, folded into \"other\"."
-	case collector.MetricInfluxPoints:
-		return "Points accepted by InfluxDB."
-	case collector.MetricInfluxErrors:
-		return "Failed InfluxDB writes, by reason."
-	case collector.MetricSpoolBytes:
-		return "Bytes waiting in the on-disk spool for InfluxDB."
-	case collector.MetricSpoolOldest:
-		return "Unix time of the oldest spooled batch, 0 when the spool is empty."
-	case collector.MetricPromLatePoints:
-		return "Points older than the exporter's horizon, ignored by live counters."
-	}
-	return "entpipe self-metric " + strings.TrimPrefix(name, "entpipe_") + " (see collector/schema.go)."
 }

@@ -101,7 +101,7 @@ func NewExporter(reg prometheus.Registerer, opts Options) (*Exporter, error) {
 	if err := reg.Register(e); err != nil {
 		return nil, fmt.Errorf("prom: register exporter: %w", err)
 	}
-	if err := reg.Register(selfMetrics{opts.Stats}); err != nil {
+	if err := reg.Register(newSelfMetrics(opts.Stats)); err != nil {
 		return nil, fmt.Errorf("prom: register self-metrics: %w", err)
 	}
 	return e, nil

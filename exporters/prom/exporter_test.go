@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/entpipe/entpipe/collector"
@@ -51,6 +53,23 @@ func active(minute int, open int64) collector.Point {
 		Tags:   map[string]string{"department": "92", "ent": "ent92"},
 		Fields: map[string]any{collector.FieldOpenVisits: open},
 		Time:   t0.Add(time.Duration(minute) * time.Minute)}
+}
+
+// selfHeader is the HELP and TYPE lines of a self-metric: its row of
+// collector.SelfMetrics.
+func selfHeader(t *testing.T, name string) string {
+	t.Helper()
+	for _, d := range collector.SelfMetrics() {
+		if d.Name == name {
+			typ := "gauge"
+			if d.Type == collector.CounterType {
+				typ = "counter"
+			}
+			return fmt.Sprintf("# HELP %s %s\n# TYPE %s %s\n", name, d.Help, name, typ)
+		}
+	}
+	t.Fatalf("%s is not in collector.SelfMetrics", name)
+	return ""
 }
 
 func compare(t *testing.T, reg *prometheus.Registry, want string, names ...string) {
@@ -137,9 +156,7 @@ func TestExporterHorizon(t *testing.T) {
 	compare(t, reg, pageViewsHeader+`
 ent_page_views_total{department="92",ent="ent92",profile="eleve",service="mail"} 6
 `, "ent_page_views_total")
-	compare(t, reg, `# HELP entpipe_prom_late_points_total Points older than the exporter's horizon, ignored by live counters.
-# TYPE entpipe_prom_late_points_total counter
-entpipe_prom_late_points_total{measurement="ent_service"} 1
+	compare(t, reg, selfHeader(t, collector.MetricPromLatePoints)+`entpipe_prom_late_points_total{measurement="ent_service"} 1
 `, "entpipe_prom_late_points_total")
 }
 
@@ -162,9 +179,7 @@ ent_page_views_total{department="92",ent="ent92",profile="eleve",service="mail"}
 ent_page_views_total{department="92",ent="ent92",profile="eleve",service="other"} 11
 ent_page_views_total{department="92",ent="ent92",profile="other",service="mail"} 5
 `, "ent_page_views_total")
-	compare(t, reg, `# HELP entpipe_label_overflows_total Tag values outside the configured vocabulary, folded into "other".
-# TYPE entpipe_label_overflows_total counter
-entpipe_label_overflows_total{label="profile",source="prom"} 1
+	compare(t, reg, selfHeader(t, collector.MetricLabelOverflows)+`entpipe_label_overflows_total{label="profile",source="prom"} 1
 entpipe_label_overflows_total{label="service",source="prom"} 5
 `, "entpipe_label_overflows_total")
 	body, err := testutil.CollectAndFormat(e, expfmt.TypeTextPlain)
@@ -215,12 +230,8 @@ ent_capacity_peak_hour_ratio{department="78",ent="oze78"} 0.2
 # HELP entpipe_build_info A constant 1 labelled with the version, VCS revision and Go version of entpipe.
 # TYPE entpipe_build_info gauge
 entpipe_build_info{goversion="go1.26",revision="abc",version="1.0.0"} 1
-# HELP entpipe_lines_total Log lines read, by source and result (parsed, invalid, too_late).
-# TYPE entpipe_lines_total counter
-entpipe_lines_total{result="parsed",source="ent92"} 42
-# HELP entpipe_source_up 1 when the source's last run or poll succeeded.
-# TYPE entpipe_source_up gauge
-entpipe_source_up{source="ent92"} 1
+`+selfHeader(t, collector.MetricLines)+`entpipe_lines_total{result="parsed",source="ent92"} 42
+`+selfHeader(t, collector.MetricSourceUp)+`entpipe_source_up{source="ent92"} 1
 `, "ent_capacity_visits_per_day", "ent_capacity_peak_hour_ratio", "entpipe_build_info", "entpipe_lines_total", "entpipe_source_up")
 }
 
@@ -277,5 +288,56 @@ func TestExporterConcurrentWriteAndScrape(t *testing.T) {
 	}
 	if want := float64(minutes * (1 + 2 + 3 + 4)); sum != want || series != writers {
 		t.Errorf("ent_page_views_total: %d series summing to %v, want %d summing to %v", series, sum, writers, want)
+	}
+}
+
+// TestSelfMetricsFromTable: every self-metric is exported with the help,
+// type and labels of its collector.SelfMetrics row (the pedantic registry
+// also checks each sample against the descriptor it described), and passes
+// promtool's lint rules.
+func TestSelfMetricsFromTable(t *testing.T) {
+	stats := collector.NewStats()
+	_, reg := newTestExporter(t, Options{Stats: stats})
+	defs := collector.SelfMetrics()
+	for _, d := range defs {
+		labels := []string{}
+		for _, l := range d.Labels {
+			labels = append(labels, l, "x")
+		}
+		if d.Type == collector.CounterType {
+			stats.Counter(d.Name, labels...).Inc()
+		} else {
+			stats.Gauge(d.Name, labels...).Set(1)
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %+v", err, problems)
+	}
+	got := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		got[f.GetName()] = f
+	}
+	for _, d := range defs {
+		f := got[d.Name]
+		if f == nil {
+			t.Errorf("%s not exported", d.Name)
+			continue
+		}
+		wantType := dto.MetricType_GAUGE
+		if d.Type == collector.CounterType {
+			wantType = dto.MetricType_COUNTER
+		}
+		var names []string
+		for _, l := range f.GetMetric()[0].GetLabel() {
+			names = append(names, l.GetName())
+		}
+		if f.GetHelp() != d.Help || f.GetType() != wantType || !slices.Equal(names, slices.Sorted(slices.Values(d.Labels))) {
+			t.Errorf("%s exported as %s %q %v, want %s %q %v", d.Name, f.GetType(), f.GetHelp(), names, wantType, d.Help, d.Labels)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package report writes the directors' report: a static, printable French
 // HTML page with the spring-2020 bulletin's charts, read back from InfluxDB
-// through InfluxQL (DESIGN.md's schema), each chart also as PNG, SVG (drawn
+// through InfluxQL (docs/design.md#influxdb-schema), each chart also as PNG, SVG (drawn
 // with gonum/plot) and CSV.
 //
 // Small-cell protection: a figure at a finer grain than the département

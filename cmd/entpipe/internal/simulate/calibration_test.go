@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// audit reads the ent format back with DESIGN.md's audience rules and
+// audit reads the ent format back with the audience rules of
+// docs/design.md#audience-definitions and
 // counts what the calibration checks. It is an io.Writer, so a day streams
 // through it without being held.
 type audit struct {

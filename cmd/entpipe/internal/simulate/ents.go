@@ -1,8 +1,9 @@
 package simulate
 
-// ENT is one simulated platform. Volumes are counted visits (DESIGN.md's
-// visit rule) at scale 1; the population is the number of accounts that
-// visits draw their visitor from, so unique visitors follow from it.
+// ENT is one simulated platform. Volumes are counted visits (rule 4 of
+// docs/design.md#audience-definitions) at scale 1; the population is the
+// number of accounts that visits draw their visitor from, so unique
+// visitors follow from it.
 type ENT struct {
 	Name       string // instance slug, the ent tag and the log directory
 	Department string
@@ -41,7 +42,7 @@ const (
 )
 
 // rawProfile is the $ent_profile value of each profile index, as the ENTs
-// log it (DESIGN.md's default mapping).
+// log it (the default mapping of docs/design.md#vocabularies).
 func rawProfile(p int) string {
 	return [nProfiles]string{"ELEVE", "PARENT", "ENSEIGNANT", "PERSONNEL", "-"}[p]
 }
@@ -79,7 +80,8 @@ func services() []struct {
 	}
 }
 
-// userAgents of the simulated browsers; bots carry DESIGN.md's markers.
+// userAgents of the simulated browsers; bots carry the markers of
+// docs/design.md#audience-definitions.
 func userAgents() []string {
 	return []string{
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/80.0.3987.149 Safari/537.36",

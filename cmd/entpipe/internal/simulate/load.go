@@ -8,17 +8,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
+
+	"github.com/entpipe/entpipe/collector"
 )
 
 // loadStep is the sampling period of the load recording.
 const loadStep = 5 * time.Minute
 
 // writeLoad writes infra/infra_load.lp.gz: a replayable recording of the
-// front servers' load (the infra_load measurement of DESIGN.md, InfluxDB
-// line protocol, one point per ENT every 5 minutes), to be posted to
-// /write as is. It follows the expected traffic of the platform at scale
+// front servers' load (the infra_load measurement of
+// docs/design.md#influxdb-schema, in line protocol by collector.AppendLine,
+// one point per ENT every 5 minutes), to be posted to /write as is. It follows the expected traffic of the platform at scale
 // 1, whatever -scale, since it stands for the real servers: CPU grows with
 // the visits in progress and nears saturation (80–90 %) at the lockdown
 // peaks, as in March 2020.
@@ -53,22 +54,22 @@ func writeLoad(out string, ents []ENT, from, to time.Time, loc *time.Location, s
 				noise := 1 + 0.05*rng.NormFloat64()
 				util := math.Min(0.98, 0.05+0.85*arrivals/capacity*noise)
 				inProgress := arrivals * 5 // sessions last about five minutes
-				b = append(b[:0], "infra_load,department="...)
-				b = append(b, e.Department...)
-				b = append(b, ",ent="...)
-				b = append(b, e.Name...)
-				b = append(b, ",host="...)
-				b = append(b, e.Name...)
-				b = append(b, "-front1 "...)
-				b = appendField(b, "cpu_utilization", util, 4)
-				b = appendField(b, ",memory_utilization", 0.45+0.35*util, 4)
-				b = appendField(b, ",load1_per_core", util*1.15*noise, 3)
-				b = appendField(b, ",network_transmit_bytes_per_second", arrivals*6*25_000/60*noise, 0)
-				b = appendField(b, ",network_receive_bytes_per_second", arrivals*6*2_500/60*noise, 0)
-				b = append(b, ",http_connections="...)
-				b = strconv.AppendInt(b, int64(inProgress*1.5*noise), 10)
-				b = append(b, "i "...)
-				b = strconv.AppendInt(b, (plan.start+int64(m)*60)*1e9, 10)
+				b, err = collector.AppendLine(b[:0], collector.Point{Measurement: collector.MeasInfraLoad,
+					Time: time.Unix(plan.start+int64(m)*60, 0),
+					Tags: map[string]string{collector.TagDepartment: e.Department, collector.TagENT: e.Name,
+						collector.TagHost: e.Name + "-front1"},
+					Fields: map[string]any{
+						collector.FieldCPUUtilization:    round(util, 4),
+						collector.FieldMemoryUtilization: round(0.45+0.35*util, 4),
+						collector.FieldLoad1PerCore:      round(util*1.15*noise, 3),
+						collector.FieldNetTransmitBps:    round(arrivals*6*25_000/60*noise, 0),
+						collector.FieldNetReceiveBps:     round(arrivals*6*2_500/60*noise, 0),
+						collector.FieldHTTPConnections:   int64(inProgress * 1.5 * noise),
+					}})
+				if err != nil {
+					f.Close()
+					return FileStat{}, fmt.Errorf("simulate: %w", err)
+				}
 				w.Write(append(b, '\n'))
 				lines++
 			}
@@ -91,8 +92,8 @@ func writeLoad(out string, ents []ENT, from, to time.Time, loc *time.Location, s
 	return FileStat{Path: path, Lines: lines, Bytes: st.Size()}, nil
 }
 
-func appendField(b []byte, key string, v float64, decimals int) []byte {
-	b = append(b, key...)
-	b = append(b, '=')
-	return strconv.AppendFloat(b, v, 'f', decimals, 64)
+// round keeps decimals digits after the point: the recording stays small.
+func round(v float64, decimals int) float64 {
+	p := math.Pow10(decimals)
+	return math.Round(v*p) / p
 }
