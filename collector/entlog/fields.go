@@ -74,17 +74,20 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 	dash := len(v) == 1 && v[0] == '-'
 	switch ro {
 	case roleIP:
+		if !clientAddress(v) {
+			return errBadAddress
+		}
 		if !seen.has(roleForwarded) || len(r.IP) == 0 {
 			r.IP = v
 		}
 	case roleForwarded:
-		if dash || len(v) == 0 {
-			return nil
+		first, ok := forwardedFor(v)
+		if !ok {
+			return errBadAddress
 		}
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			v = v[:i]
+		if first != nil {
+			r.IP = first
 		}
-		r.IP = bytes.TrimSpace(v)
 	case roleUser:
 		r.User = v
 	case roleRequest:
@@ -135,22 +138,64 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 	return nil
 }
 
-// setRequestLine splits "METHOD URI [PROTOCOL]".
+// validUser reports whether v, delimited by format text, can be a
+// $remote_user or user id: no space, tab or quote. A torn record glued to
+// the next one shows up here as `jdupont 192.0.2.7 - jdupont`. (JSON
+// strings need no such check: their syntax delimits them.)
+func validUser(v []byte) bool {
+	for _, c := range v {
+		if c == ' ' || c == '\t' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// validProfile reports whether v, delimited by format text, can be a
+// profile value (as validUser, JSON needs no such check): a code of ASCII
+// letters, digits, `_` and `-` (non-ASCII letters allowed), or empty. A
+// space, dot, colon or quote means the value ran into something else,
+// such as the address of the next record (`PERSON2a01:e0a:…`).
+func validProfile(v []byte) bool {
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c >= 0x80) {
+			return false
+		}
+	}
+	return true
+}
+
+// setRequestLine splits $request: exactly "METHOD SP target SP HTTP/x.y",
+// or "METHOD SP target" (HTTP/0.9). A target never holds a raw space, so
+// any other shape (a line glued into the request, a request nginx could
+// not parse) is a bad request.
 func setRequestLine(r *Request, v []byte) error {
 	sp := indexByte(v, ' ')
 	if sp < 0 || !validMethod(v[:sp]) {
 		return errBadRequest
 	}
-	method, rest := v[:sp], v[sp+1:]
-	if sp := bytes.LastIndexByte(rest, ' '); sp >= 0 {
-		rest = rest[:sp] // the protocol; a URI never holds a raw space
+	method, target := v[:sp], v[sp+1:]
+	if n := len(target) - len(" HTTP/1.1"); n >= 0 && target[n] == ' ' {
+		if !isProtocol(target[n+1:]) {
+			return errBadRequest
+		}
+		target = target[:n]
 	}
-	path := pathOf(rest)
+	if bytes.IndexByte(target, ' ') >= 0 {
+		return errBadRequest
+	}
+	path := pathOf(target)
 	if len(path) == 0 || (path[0] != '/' && path[0] != '*') {
 		return errBadRequest
 	}
 	r.Method, r.Path = method, path
 	return nil
+}
+
+// isProtocol reports whether p is "HTTP/x.y" (nginx logs HTTP/2 and 3 as
+// HTTP/2.0 and HTTP/3.0).
+func isProtocol(p []byte) bool {
+	return len(p) == 8 && string(p[:5]) == "HTTP/" && p[5]-'0' <= 9 && p[6] == '.' && p[7]-'0' <= 9
 }
 
 // validMethod accepts an HTTP method as servers log it: 1 to 16 uppercase

@@ -220,5 +220,5 @@ func (p *jsonParser) parseTime(layout string, v []byte) (time.Time, bool) {
 		return p.times.unix(v, time.Millisecond)
 	}
 	t, err := time.ParseInLocation(layout, string(v), p.loc)
-	return t.UTC(), err == nil
+	return t.UTC(), err == nil && saneTime(t)
 }

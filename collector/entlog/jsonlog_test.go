@@ -49,6 +49,37 @@ func TestParseJSON(t *testing.T) {
 		want{"2020-03-30T06:00:00Z", "GET", "/", "", "", "", "", 200, 0, 0, false})
 }
 
+// TestParseJSONTimeBounds: epoch counts and Go layouts outside the years
+// 2000 to 2100, or too large for nanoseconds, are bad times, not events
+// in 2184 or in year 0.
+func TestParseJSONTimeBounds(t *testing.T) {
+	line := func(ts string) []byte { return []byte(`{"time":` + ts + `,"method":"GET","path":"/","status":200}`) }
+	for _, c := range []struct {
+		layout string
+		ok     []string
+		bad    []string
+	}{
+		{"unix", []string{"946684800", "4133980799.5"}, []string{"946684799", "4133980800", "999999999999999", "-1"}},
+		{"unix_ms", []string{"1585548000000"}, []string{"946684799999", "999999999999999"}},
+		{"2006-01-02 15:04", []string{`"2020-03-30 08:00"`}, []string{`"1600-01-01 00:00"`, `"2101-01-01 00:00"`}},
+		{"15:04", nil, []string{`"08:00"`}},
+	} {
+		p := mustParser(t, ParseConfig{Format: "json", JSON: JSONConfig{TimeLayouts: []string{c.layout}}})
+		var r Request
+		for _, ts := range c.ok {
+			if err := p.Parse(line(ts), &r); err != nil {
+				t.Errorf("%s %s: %v", c.layout, ts, err)
+			}
+		}
+		for _, ts := range c.bad {
+			var pe *ParseError
+			if err := p.Parse(line(ts), &r); !errors.As(err, &pe) || pe.Reason != ReasonBadTime {
+				t.Errorf("%s %s: %v (%v), want bad_time", c.layout, ts, err, r.Time)
+			}
+		}
+	}
+}
+
 func TestParseJSONInvalid(t *testing.T) {
 	p := mustParser(t, ParseConfig{Format: "json"})
 	f := func(reason, line string) {
@@ -80,6 +111,8 @@ func TestParseJSONInvalid(t *testing.T) {
 	f(ReasonBadTime, strings.Replace(ok, `"2020-03-30T08:00:00Z"`, `"2020-02-30T08:00:00Z"`, 1))
 	f(ReasonBadTime, strings.Replace(ok, `"2020-03-30T08:00:00Z"`, `1585548000`, 1))
 	f(ReasonBadTime, `{"method":"GET","path":"/","status":200}`)
+	f(ReasonBadTime, strings.Replace(ok, `"2020-03-30T08:00:00Z"`, `"1600-01-01T00:00:00Z"`, 1))
+	f(ReasonMalformed, strings.Replace(ok, `"GET"`, `"GET","ip":"10.0.0.1 10.0.0.1"`, 1))
 	f(ReasonBadStatus, `{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/"}`)
 	f(ReasonBadStatus, strings.Replace(ok, `:200`, `:200.0`, 1))
 	f(ReasonBadRequest, strings.Replace(ok, `"/"`, `"relative"`, 1))
