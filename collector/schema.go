@@ -181,13 +181,16 @@ const (
 	MetricSourceLastOK    = "entpipe_source_last_success_timestamp_seconds" // {source}
 	MetricCheckpointTime  = "entpipe_checkpoint_timestamp_seconds"          // {source}: last durable checkpoint
 	MetricLabelOverflows  = "entpipe_label_overflows_total"                 // {source,label}: values folded into "other"
-	MetricInfluxPoints    = "entpipe_influx_points_written_total"
-	MetricInfluxErrors    = "entpipe_influx_write_errors_total"      // {reason}
-	MetricInfluxRejected  = "entpipe_influx_points_rejected_total"   // points InfluxDB refused (4xx)
-	MetricSpoolBytes      = "entpipe_spool_bytes"                    // bytes waiting in the disk spool
-	MetricSpoolOldest     = "entpipe_spool_oldest_timestamp_seconds" // 0 when the spool is empty
-	MetricSpoolReplays    = "entpipe_spool_replayed_batches_total"
-	MetricSpoolFull       = "entpipe_spool_full" // 1 while sources are paused on a full spool
+	// {source,problem}: in the last Enseigno export read, header cells that map to no column
+	// (problem="unknown_column") and expected value columns it lacks (problem="missing_column")
+	MetricEnseignoHeaderProblems = "entpipe_enseigno_header_problems"
+	MetricInfluxPoints           = "entpipe_influx_points_written_total"
+	MetricInfluxErrors           = "entpipe_influx_write_errors_total"      // {reason}
+	MetricInfluxRejected         = "entpipe_influx_points_rejected_total"   // points InfluxDB refused (4xx)
+	MetricSpoolBytes             = "entpipe_spool_bytes"                    // bytes waiting in the disk spool
+	MetricSpoolOldest            = "entpipe_spool_oldest_timestamp_seconds" // 0 when the spool is empty
+	MetricSpoolReplays           = "entpipe_spool_replayed_batches_total"
+	MetricSpoolFull              = "entpipe_spool_full" // 1 while sources are paused on a full spool
 	// {measurement}: bucket rewrites older than the Prometheus exporter's horizon, ignored by live counters
 	MetricPromLatePoints = "entpipe_prom_late_points_total"
 

@@ -48,12 +48,12 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	csv := Config{}
 	csv.ApplyDefaults()
-	if csv.Columns.TutoringHours != "Heures de soutien" || csv.Values != ValuesDaily || csv.Timeout != 30*time.Second {
-		t.Errorf("csv defaults: %+v", csv)
+	if csv.Columns != (Columns{}) || csv.Values != ValuesDaily || csv.Accounts != AccountsAuto || csv.Timeout != 30*time.Second {
+		t.Errorf("csv defaults (columns stay unset: their aliases): %+v", csv)
 	}
 	json := Config{Format: "json", Columns: Columns{Sessions: "seances"}}
 	json.ApplyDefaults()
-	if json.Columns.TutoringHours != collector.FieldTutoringHours || json.Columns.Sessions != "seances" {
+	if json.Columns != (Columns{Sessions: "seances"}) {
 		t.Errorf("json defaults: %+v", json.Columns)
 	}
 }
