@@ -194,7 +194,18 @@ func (p *jsonParser) value(data []byte, pos, depth int, r *Request, seen *fieldS
 }
 
 // set decodes one mapped value; time goes through json.time_layouts.
+// Applications log the client address in more shapes than nginx's
+// $remote_addr (with a port, or the X-Forwarded-For chain): the ip value
+// is read as a forwarded list, whose first address is the client.
 func (p *jsonParser) set(r *Request, ro role, v []byte, seen *fieldSet) error {
+	if ro == roleIP {
+		first, ok := forwardedFor(v)
+		if !ok {
+			return errBadAddress
+		}
+		r.IP = first
+		return nil
+	}
 	if ro != roleTimeISO {
 		return setField(r, ro, v, seen)
 	}

@@ -36,6 +36,11 @@ func TestParseJSON(t *testing.T) {
 	f(ParseConfig{Fields: map[string]string{"user": "ip", "ip": "addr"}},
 		`{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/","status":200,"ip":"jd","addr":"10.0.0.2"}`,
 		want{"2020-03-30T08:00:00Z", "GET", "/", "jd", "10.0.0.2", "", "", 200, 0, 0, false})
+	// The client address with a port, or first of a forwarded chain.
+	f(ParseConfig{}, `{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/","status":200,"ip":"192.0.2.7:5678"}`,
+		want{"2020-03-30T08:00:00Z", "GET", "/", "", "192.0.2.7", "", "", 200, 0, 0, false})
+	f(ParseConfig{}, `{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/","status":200,"ip":"2001:db8::7, 10.0.0.1"}`,
+		want{"2020-03-30T08:00:00Z", "GET", "/", "", "2001:db8::7", "", "", 200, 0, 0, false})
 	// Unix seconds with a fraction; nginx time_local.
 	f(ParseConfig{JSON: JSONConfig{TimeLayouts: []string{"unix"}}},
 		`{"time":1585548000.5,"method":"GET","path":"/","status":200}`,
