@@ -27,8 +27,11 @@ func clientAddress(v []byte) bool {
 // `[2001:db8::1]:443`), or `unknown` as some proxies write; first is nil
 // when there is no usable client address (the connection's then counts).
 func forwardedFor(v []byte) (first []byte, ok bool) {
-	if len(v) == 0 || len(v) == 1 && v[0] == '-' {
+	switch {
+	case len(v) == 0 || len(v) == 1 && v[0] == '-':
 		return nil, true
+	case isIPv4(v): // the most common value: one address
+		return v, true
 	}
 	for n := 0; len(v) > 0; n++ {
 		elem := v
@@ -83,37 +86,41 @@ func trimSpaces(b []byte) []byte {
 }
 
 // isIPv4 accepts four decimal octets of 0 to 255 without leading zeros,
-// the dotted form netip.ParseAddr accepts.
+// the dotted form netip.ParseAddr accepts. The addresses of a log vary in
+// the length of their octets, so the octets are read without a branch on
+// their digits: one per byte was mispredicted about twice an octet, the
+// slowest part of parsing a line.
 func isIPv4(b []byte) bool {
 	if len(b) < 7 || len(b) > 15 {
 		return false
 	}
-	dots, n, digits := 0, 0, 0
-	for _, c := range b {
-		if d := c - '0'; d <= 9 {
-			n, digits = n*10+int(d), digits+1
-			continue
+	var buf [15 + 4]byte // zero padded: reading past the address finds no digit
+	copy(buf[:], b)
+	i, bad := 0, 0
+	for octet := range 4 {
+		c0, c1, c2 := buf[i]-'0', buf[i+1]-'0', buf[i+2]-'0'
+		two := b2i(c1 <= 9)
+		three := two & b2i(c2 <= 9)
+		v1 := int(c0)
+		v2 := v1*10 + int(c1)
+		v3 := v2*10 + int(c2)
+		v := v1 + two*(v2-v1) + three*(v3-v2) // the value of the digits there are
+		bad |= b2i(c0 > 9) | b2i(v > 255) | two&b2i(c0 == 0) // a digit, at most 255, no leading zero
+		i += 1 + two + three
+		if octet < 3 {
+			bad |= b2i(buf[i] != '.')
+			i++
 		}
-		if c != '.' || !octet(n, digits) {
-			return false
-		}
-		dots, n, digits = dots+1, 0, 0
 	}
-	return dots == 3 && octet(n, digits)
+	return bad == 0 && i == len(b)
 }
 
-// octet reports whether digits decimal digits of value n are an IPv4
-// octet: 1 to 3 digits, at most 255, no leading zero.
-func octet(n, digits int) bool {
-	switch digits {
-	case 1:
-		return true
-	case 2:
-		return n >= 10
-	case 3:
-		return n >= 100 && n <= 255
+// b2i is 1 for true: the compiler makes it a flag, not a branch.
+func b2i(b bool) int {
+	if b {
+		return 1
 	}
-	return false
+	return 0
 }
 
 // isIPv6 accepts what netip.ParseAddr accepts for IPv6 without a zone:

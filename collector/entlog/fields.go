@@ -67,9 +67,12 @@ func (s fieldSet) hasTime() bool {
 }
 
 // setField decodes v, the text of a field with role ro, into r. v aliases
-// the line. "-" means absent, as nginx writes it. It returns nil or one of
-// the shared ParseErrors; the time roles are decoded by the caller.
-func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
+// the line. "-" means absent, as nginx writes it. delimited says v was cut
+// out of the line by format text (log_format), where a user or profile
+// holding a space means the value ran into the next record; JSON strings
+// cannot. It returns nil or one of the shared ParseErrors; the time roles
+// are decoded by the caller.
+func setField(r *Request, ro role, v []byte, seen *fieldSet, delimited bool) error {
 	*seen |= 1 << ro
 	dash := len(v) == 1 && v[0] == '-'
 	switch ro {
@@ -89,6 +92,9 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 			r.IP = first
 		}
 	case roleUser:
+		if delimited && !validUser(v) {
+			return errBadUser
+		}
 		r.User = v
 	case roleRequest:
 		return setRequestLine(r, v)
@@ -133,6 +139,9 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 	case roleUserAgent:
 		r.UserAgent = v
 	case roleProfile:
+		if delimited && !validProfile(v) {
+			return errBadProfile
+		}
 		r.Profile = v
 	}
 	return nil
@@ -140,8 +149,7 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 
 // validUser reports whether v, delimited by format text, can be a
 // $remote_user or user id: no space, tab or quote. A torn record glued to
-// the next one shows up here as `jdupont 192.0.2.7 - jdupont`. (JSON
-// strings need no such check: their syntax delimits them.)
+// the next one shows up here as `jdupont 192.0.2.7 - jdupont`.
 func validUser(v []byte) bool {
 	for _, c := range v {
 		if c == ' ' || c == '\t' || c == '"' {
@@ -152,7 +160,7 @@ func validUser(v []byte) bool {
 }
 
 // validProfile reports whether v, delimited by format text, can be a
-// profile value (as validUser, JSON needs no such check): a code of ASCII
+// profile value: a code of ASCII
 // letters, digits, `_` and `-` (non-ASCII letters allowed), or empty. A
 // space, dot, colon or quote means the value ran into something else,
 // such as the address of the next record (`PERSON2a01:e0a:…`).

@@ -207,7 +207,7 @@ func (p *jsonParser) set(r *Request, ro role, v []byte, seen *fieldSet) error {
 		return nil
 	}
 	if ro != roleTimeISO {
-		return setField(r, ro, v, seen)
+		return setField(r, ro, v, seen, false)
 	}
 	for _, layout := range p.layouts {
 		if t, ok := p.parseTime(layout, v); ok {

@@ -192,29 +192,21 @@ func (p *formatParser) Parse(line []byte, r *Request) error {
 }
 
 // set decodes one value; the time roles are handled here because they need
-// the parser's zone and cache, the user and profile because only text
-// delimited by the format can run into the next record.
+// the parser's zone and cache. Values are delimited by the format's text,
+// so setField checks that users and profiles did not run into the next
+// record.
 func (p *formatParser) set(r *Request, ro role, v []byte, seen *fieldSet) error {
+	if ro-roleTimeLocal > roleTimeUnix-roleTimeLocal { // one branch for every other role
+		return setField(r, ro, v, seen, true)
+	}
 	var ok bool
 	switch ro {
-	case roleUser:
-		if !validUser(v) {
-			return errBadUser
-		}
-		return setField(r, ro, v, seen)
-	case roleProfile:
-		if !validProfile(v) {
-			return errBadProfile
-		}
-		return setField(r, ro, v, seen)
 	case roleTimeLocal:
 		r.Time, ok = p.times.local(v)
 	case roleTimeISO:
 		r.Time, ok = p.times.iso(v)
-	case roleTimeUnix:
-		r.Time, ok = p.times.unix(v, time.Second)
 	default:
-		return setField(r, ro, v, seen)
+		r.Time, ok = p.times.unix(v, time.Second)
 	}
 	if !ok {
 		return errBadTime
