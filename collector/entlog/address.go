@@ -104,7 +104,7 @@ func isIPv4(b []byte) bool {
 		v1 := int(c0)
 		v2 := v1*10 + int(c1)
 		v3 := v2*10 + int(c2)
-		v := v1 + two*(v2-v1) + three*(v3-v2) // the value of the digits there are
+		v := v1 + two*(v2-v1) + three*(v3-v2)                // the value of the digits there are
 		bad |= b2i(c0 > 9) | b2i(v > 255) | two&b2i(c0 == 0) // a digit, at most 255, no leading zero
 		i += 1 + two + three
 		if octet < 3 {
