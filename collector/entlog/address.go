@@ -94,11 +94,14 @@ func isIPv4(b []byte) bool {
 	if len(b) < 7 || len(b) > 15 {
 		return false
 	}
-	var buf [15 + 4]byte // zero padded: reading past the address finds no digit
+	// Zero padded: reading past the address finds no digit. Indexes wrap
+	// at 16 (no bounds checks): a read there is past the 15 bytes of the
+	// longest address, and i then ends beyond len(b), which rejects b.
+	var buf [16]byte
 	copy(buf[:], b)
 	i, bad := 0, 0
 	for octet := range 4 {
-		c0, c1, c2 := buf[i]-'0', buf[i+1]-'0', buf[i+2]-'0'
+		c0, c1, c2 := buf[i&15]-'0', buf[(i+1)&15]-'0', buf[(i+2)&15]-'0'
 		two := b2i(c1 <= 9)
 		three := two & b2i(c2 <= 9)
 		v1 := int(c0)
@@ -108,7 +111,7 @@ func isIPv4(b []byte) bool {
 		bad |= b2i(c0 > 9) | b2i(v > 255) | two&b2i(c0 == 0) // a digit, at most 255, no leading zero
 		i += 1 + two + three
 		if octet < 3 {
-			bad |= b2i(buf[i] != '.')
+			bad |= b2i(buf[i&15] != '.')
 			i++
 		}
 	}
