@@ -150,7 +150,7 @@ func isIPv6(b []byte) bool {
 			if groups > 6 || !isIPv4(b[i:]) {
 				return false
 			}
-			groups, i = groups+2, len(b)
+			groups += 2
 			break
 		}
 		if j == i || j-i > 4 {

@@ -160,10 +160,10 @@ func validUser(v []byte) bool {
 }
 
 // validProfile reports whether v, delimited by format text, can be a
-// profile value: a code of ASCII
-// letters, digits, `_` and `-` (non-ASCII letters allowed), or empty. A
-// space, dot, colon or quote means the value ran into something else,
-// such as the address of the next record (`PERSON2a01:e0a:…`).
+// profile value: a code of ASCII letters, digits, `_` and `-` (non-ASCII
+// letters allowed), or empty. A space, dot, colon or quote means the value
+// ran into something else, such as the address of the next record
+// (`PERSON2a01:e0a:…`).
 func validProfile(v []byte) bool {
 	for _, c := range v {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c >= 0x80) {
