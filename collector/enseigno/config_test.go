@@ -43,6 +43,9 @@ func TestConfigValidate(t *testing.T) {
 		`enseigno.url: "ftp://x" is not an http(s) URL`,
 		`enseigno: set at most one of token_file and basic_auth_file`,
 		`enseigno.timeout: must not be negative`)
+	check(Config{Department: "92", Accounts: "per_school", Columns: Columns{Discipline: "-"}},
+		`enseigno.accounts: "per_school" is not one of [auto per_department per_discipline]`,
+		`enseigno.columns: date and discipline cannot be "-": every export has them`)
 }
 
 func TestConfigDefaults(t *testing.T) {
