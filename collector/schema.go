@@ -281,6 +281,8 @@ const (
 	MetricPromLatePoints  = "entpipe_prom_late_points_total"
 	MetricScrapeErrors    = "entpipe_scrape_errors_total"
 	MetricScrapeUp        = "entpipe_scrape_up"
+
+	MetricEnseignoHeaderProblems = "entpipe_enseigno_header_problems"
 )
 
 // Label names of the self-metrics.
@@ -291,6 +293,7 @@ const (
 	LabelReason      = "reason"      // why an InfluxDB write failed
 	LabelMeasurement = "measurement" // a measurement name
 	LabelTarget      = "target"      // an infra target: kind/host
+	LabelProblem     = "problem"     // what is wrong with an export's header: unknown_column, missing_column
 )
 
 // MetricDef defines a self-metric: everything the Prometheus exporter needs
@@ -352,6 +355,8 @@ func SelfMetrics() []MetricDef {
 			"Failed scrapes of an infra target (node_exporter or web-server status URL); a failed probe is ent_probe success 0, not a scrape error."},
 		{MetricScrapeUp, GaugeType, []string{LabelSource, LabelTarget},
 			"1 when the infra target's last scrape (node_exporter or web-server status URL) succeeded, else 0."},
+		{MetricEnseignoHeaderProblems, GaugeType, []string{LabelSource, LabelProblem},
+			"In the last Enseigno export read, header cells that map to no column (problem unknown_column) and expected value columns the export lacks (missing_column)."},
 	}
 }
 

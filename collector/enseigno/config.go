@@ -19,15 +19,25 @@ import (
 // Config is the `enseigno:` section of a source. The zero value plus
 // ApplyDefaults reads the default layout: UTF-8 with BOM, `;`, decimal comma,
 // header `Date;Département;Discipline;Comptes activés;Séances;Heures de
-// soutien;Fiches de cours;Exercices`, dd/mm/yyyy, daily values, a final
-// `Total` row.
+// soutien;Fiches de cours;Exercices` (or the usual variants of those names,
+// see columnAliases), dd/mm/yyyy, daily values, a final `Total` row.
 type Config struct {
 	// Department is the tag of rows without a department column or value.
 	Department string `yaml:"department"`
 	// Format of the export: csv or json.
 	Format string `yaml:"format"`
-	// Columns maps each quantity to its CSV header or JSON key.
+	// Columns maps each quantity to its CSV header or JSON key; unset
+	// columns are found under their usual names (columnAliases).
 	Columns Columns `yaml:"columns"`
+	// IgnoreColumns are header cells (or JSON keys) the export has and
+	// entpipe need not read: they are not reported as unknown.
+	IgnoreColumns []string `yaml:"ignore_columns"`
+	// Accounts says what an export's activated accounts are: the
+	// department's level repeated on each discipline row (per_department:
+	// the day's total takes it once), or each discipline's own count
+	// (per_discipline: the total is their sum). auto detects it: the same
+	// value on every discipline row of each day means per_department.
+	Accounts string `yaml:"accounts"`
 	// Separator is the CSV separator: ";", ",", "tab", or "" to detect it
 	// from the header line.
 	Separator string `yaml:"separator"`
@@ -64,9 +74,10 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
-// Columns names the export's columns (CSV header cells, matched ignoring
-// case, accents and spacing) or JSON keys. Empty value columns that are
-// absent from an export are simply not written.
+// Columns names the export's columns: CSV header cells or JSON keys,
+// matched ignoring case, accents and spacing. An empty name means the
+// column's usual names (columnAliases); "-" says the export has no such
+// value column, so its absence is not reported.
 type Columns struct {
 	Date              string `yaml:"date"`
 	Department        string `yaml:"department"`
@@ -84,8 +95,16 @@ const (
 	ValuesCumulative = "cumulative"
 )
 
-// ApplyDefaults fills unset optional values; column names default to the
-// French headers for CSV and to the schema's field names for JSON.
+// Accounts modes.
+const (
+	AccountsAuto          = "auto"
+	AccountsPerDepartment = "per_department"
+	AccountsPerDiscipline = "per_discipline"
+)
+
+// ApplyDefaults fills unset optional values. Column names stay unset: an
+// unset column is found under its usual names, in CSV headers and JSON keys
+// alike.
 func (c *Config) ApplyDefaults() {
 	setDefault(&c.Format, "csv")
 	setDefault(&c.Decimal, "auto")
@@ -93,18 +112,10 @@ func (c *Config) ApplyDefaults() {
 	setDefault(&c.Encoding, "auto")
 	setDefault(&c.TotalsLabel, "Total")
 	setDefault(&c.Values, ValuesDaily)
+	setDefault(&c.Accounts, AccountsAuto)
 	setDefault(&c.JSONRows, "rows")
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second
-	}
-	d := Columns{"Date", "Département", "Discipline", "Comptes activés", "Séances", "Heures de soutien", "Fiches de cours", "Exercices"}
-	if c.Format == "json" {
-		d = Columns{"date", "department", "discipline", collector.FieldActivatedAccounts, collector.FieldSessions,
-			collector.FieldTutoringHours, collector.FieldCourseSheets, collector.FieldExercises}
-	}
-	cols := c.Columns.list()
-	for i, def := range d.list() {
-		setDefault(cols[i], *def)
 	}
 }
 
@@ -130,6 +141,10 @@ func (c *Config) Validate(p collector.Problems) {
 	oneOf(p.At("decimal"), c.Decimal, "auto", "comma", "point")
 	oneOf(p.At("encoding"), c.Encoding, "auto", "utf-8", "windows-1252")
 	oneOf(p.At("values"), c.Values, ValuesDaily, ValuesCumulative)
+	oneOf(p.At("accounts"), c.Accounts, AccountsAuto, AccountsPerDepartment, AccountsPerDiscipline)
+	if c.Columns.Date == absent || c.Columns.Discipline == absent {
+		p.At("columns").Addf("date and discipline cannot be %q: every export has them", absent)
+	}
 	if c.Separator != "" {
 		oneOf(p.At("separator"), c.Separator, ";", ",", "tab")
 	}

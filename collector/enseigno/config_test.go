@@ -43,17 +43,20 @@ func TestConfigValidate(t *testing.T) {
 		`enseigno.url: "ftp://x" is not an http(s) URL`,
 		`enseigno: set at most one of token_file and basic_auth_file`,
 		`enseigno.timeout: must not be negative`)
+	check(Config{Department: "92", Accounts: "per_school", Columns: Columns{Discipline: "-"}},
+		`enseigno.accounts: "per_school" is not one of [auto per_department per_discipline]`,
+		`enseigno.columns: date and discipline cannot be "-": every export has them`)
 }
 
 func TestConfigDefaults(t *testing.T) {
 	csv := Config{}
 	csv.ApplyDefaults()
-	if csv.Columns.TutoringHours != "Heures de soutien" || csv.Values != ValuesDaily || csv.Timeout != 30*time.Second {
-		t.Errorf("csv defaults: %+v", csv)
+	if csv.Columns != (Columns{}) || csv.Values != ValuesDaily || csv.Accounts != AccountsAuto || csv.Timeout != 30*time.Second {
+		t.Errorf("csv defaults (columns stay unset: their aliases): %+v", csv)
 	}
 	json := Config{Format: "json", Columns: Columns{Sessions: "seances"}}
 	json.ApplyDefaults()
-	if json.Columns.TutoringHours != collector.FieldTutoringHours || json.Columns.Sessions != "seances" {
+	if json.Columns != (Columns{Sessions: "seances"}) {
 		t.Errorf("json defaults: %+v", json.Columns)
 	}
 }

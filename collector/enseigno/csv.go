@@ -22,19 +22,11 @@ func (p *parser) csv(file string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("%s: read header: %w", file, err)
 	}
-	idx := [nColumns]int{}
-	for c, name := range p.names {
-		idx[c] = -1
-		for i, h := range header {
-			if fold(h) == fold(name) {
-				idx[c] = i
-				break
-			}
-		}
-	}
-	if err := p.checkColumns(file, func(c int) bool { return idx[c] >= 0 }); err != nil {
+	p.head = resolveHeader(p.cfg, header)
+	if err := p.head.check(p.cfg, file); err != nil {
 		return err
 	}
+	idx := p.head.index
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -68,32 +60,8 @@ func (p *parser) csv(file string, data []byte) error {
 			},
 			at: func(c int) RowError {
 				line, _ := r.FieldPos(0)
-				return RowError{File: file, Line: line, Column: idx[c] + 1, Name: p.names[c]}
+				return RowError{File: file, Line: line, Column: idx[c] + 1, Name: p.head.names[c]}
 			},
 		})
 	}
-}
-
-// checkColumns rejects an export that lacks the date or discipline column,
-// or every value column: a wrong mapping, not bad rows.
-func (p *parser) checkColumns(file string, has func(col int) bool) error {
-	var missing []string
-	for _, c := range []int{colDate, colDiscipline} {
-		if !has(c) {
-			missing = append(missing, fmt.Sprintf("%q", p.names[c]))
-		}
-	}
-	values := 0
-	for c := colValues; c < nColumns; c++ {
-		if has(c) {
-			values++
-		}
-	}
-	if values == 0 {
-		missing = append(missing, "every value column")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s: missing %s (check columns: in the config)", file, strings.Join(missing, ", "))
-	}
-	return nil
 }

@@ -50,12 +50,16 @@ func (s *Source) Gather(ctx context.Context) ([]collector.Point, error) {
 	case sum.RowsBad > 0:
 		s.opts.Log.Warn("enseigno export has bad rows", "source", s.name, "bad", sum.RowsBad, "first", sum.Bad[0].Error())
 	}
+	for _, h := range sum.Header {
+		s.opts.Log.Warn("enseigno export header does not match the configuration", "source", s.name, "problems", h)
+	}
 	pts := points(daily(ex, s.cfg.Values == ValuesCumulative, st.Cumulative, &sum), s.paris, &sum)
 	st.ETag, st.LastModified = validators.Get("ETag"), validators.Get("Last-Modified")
 	if err := s.state.save(st); err != nil {
 		return nil, fmt.Errorf("enseigno %s: %w", s.name, err)
 	}
-	s.opts.Log.Info("enseigno export fetched", "source", s.name, "rows", sum.RowsImported, "days", sum.Days, "points", sum.Points)
+	s.opts.Log.Info("enseigno export fetched", "source", s.name, "rows", sum.RowsImported, "days", sum.Days, "points", sum.Points,
+		"accounts", sum.Accounts)
 	return pts, nil
 }
 

@@ -5,18 +5,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // json reads an array of row objects, or an object holding it under
 // cfg.JSONRows. Values are JSON numbers or strings in the export's
-// conventions.
+// conventions. The keys of every row together play the CSV header's part:
+// they are resolved to columns before the rows are read.
 func (p *parser) json(file string, data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := seekRows(dec, p.cfg.JSONRows); err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
+	type jsonRow struct {
+		start int64 // offset of the row in data
+		raw   json.RawMessage
+		obj   map[string]any // nil: not an object
+	}
+	var rows []jsonRow
+	var keys []string
+	seen := map[string]bool{}
 	for dec.More() {
 		start := dec.InputOffset()
 		var raw json.RawMessage
@@ -27,21 +37,38 @@ func (p *parser) json(file string, data []byte) error {
 		var obj map[string]any
 		od := json.NewDecoder(bytes.NewReader(raw))
 		od.UseNumber()
+		if od.Decode(&obj) != nil {
+			obj = nil
+		}
+		for k := range obj {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+		rows = append(rows, jsonRow{start, raw, obj})
+	}
+	slices.Sort(keys) // maps have no order; reports list keys sorted
+	p.head = resolveHeader(p.cfg, keys)
+	if err := p.head.check(p.cfg, file); err != nil {
+		return err
+	}
+	for _, r := range rows {
 		at := func(c int) RowError {
-			off := start
+			off := r.start
 			if c >= 0 {
-				if i := bytes.Index(raw, []byte(`"`+p.names[c]+`"`)); i >= 0 {
+				if i := bytes.Index(r.raw, []byte(`"`+p.head.names[c]+`"`)); i >= 0 {
 					off += int64(i)
 				}
 			}
 			line, col := lineCol(data, off)
 			e := RowError{File: file, Line: line, Column: col}
 			if c >= 0 {
-				e.Name = p.names[c]
+				e.Name = p.head.names[c]
 			}
 			return e
 		}
-		if err := od.Decode(&obj); err != nil {
+		if r.obj == nil {
 			e := at(-1)
 			e.Msg = "row is not an object"
 			p.bad(e)
@@ -49,7 +76,10 @@ func (p *parser) json(file string, data []byte) error {
 		}
 		p.row(rowReader{
 			get: func(c int) (cell, bool) {
-				switch v := obj[p.names[c]].(type) {
+				if p.head.index[c] < 0 {
+					return cell{}, false
+				}
+				switch v := r.obj[p.head.names[c]].(type) {
 				case nil:
 					return cell{}, false
 				case json.Number:

@@ -33,7 +33,7 @@ type rowReader struct {
 // parser reads exports into an export; it is owned by one call.
 type parser struct {
 	cfg     *Config
-	names   [nColumns]string // configured column names
+	head    header // the export's columns, resolved from its header or keys
 	layout  string
 	numbers numberParser
 	discs   disciplines
@@ -42,6 +42,9 @@ type parser struct {
 	lastDay time.Time
 	sum     *Summary
 	out     export
+	// accounts records each day's activated-accounts values, to tell a
+	// per-department level repeated on every row from per-discipline counts.
+	accounts map[dayKey]*accountsSeen
 	// other counts rows whose discipline folded into "other".
 	other func()
 }

@@ -70,6 +70,9 @@ func (p *parser) row(r rowReader) {
 		p.other()
 	}
 	p.sum.RowsImported++
+	if u.set[iAccounts] {
+		p.recordAccounts(dayKey{dep, day}, u.v[iAccounts])
+	}
 	p.out.add(dayKey{dep, day}, disc, u)
 }
 

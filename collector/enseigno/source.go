@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,10 @@ type Source struct {
 	state  stateFile
 
 	parsed, invalid, overflow *collector.Counter
+	// unknownColumns and missingColumns count the header problems of the
+	// last export read (cells mapping to nothing, expected value columns
+	// it lacks), so that an alert sees them while they last.
+	unknownColumns, missingColumns *collector.Gauge
 
 	mu sync.Mutex
 }
@@ -82,10 +87,12 @@ func New(name string, cfg Config, opts Options) (*Source, error) {
 	}
 	s := &Source{
 		name: name, cfg: cfg, opts: opts, layout: layout, paris: paris,
-		discs:    newDisciplines(cfg.Disciplines),
-		parsed:   opts.Stats.Counter(collector.MetricLines, "source", name, "result", collector.ResultParsed),
-		invalid:  opts.Stats.Counter(collector.MetricLines, "source", name, "result", collector.ResultInvalid),
-		overflow: opts.Stats.Counter(collector.MetricLabelOverflows, "source", name, "label", collector.TagDiscipline),
+		discs:          newDisciplines(cfg.Disciplines),
+		parsed:         opts.Stats.Counter(collector.MetricLines, "source", name, "result", collector.ResultParsed),
+		invalid:        opts.Stats.Counter(collector.MetricLines, "source", name, "result", collector.ResultInvalid),
+		overflow:       opts.Stats.Counter(collector.MetricLabelOverflows, "source", name, "label", collector.TagDiscipline),
+		unknownColumns: opts.Stats.Gauge(collector.MetricEnseignoHeaderProblems, collector.LabelSource, name, collector.LabelProblem, "unknown_column"),
+		missingColumns: opts.Stats.Gauge(collector.MetricEnseignoHeaderProblems, collector.LabelSource, name, collector.LabelProblem, "missing_column"),
 	}
 	if opts.StateDir != "" {
 		s.state.path = filepath.Join(opts.StateDir, name+".json")
@@ -130,6 +137,15 @@ type Summary struct {
 	Points       int
 	Disciplines  []string   // slugs written, sorted, "all" excluded
 	Bad          []RowError // the first maxBadRows bad rows
+	// Header lists, per export, the header cells that map to no column
+	// and the value columns it lacks ("file: unknown columns …").
+	Header []string
+	// Accounts says how activated accounts were read, per_department or
+	// per_discipline, with "(detected)" when the rows decided it; "" when
+	// no export had the column. AccountsDiffer counts the per_department
+	// days whose rows disagreed (the largest value was taken).
+	Accounts       string
+	AccountsDiffer int
 }
 
 // String is the summary `entpipe import` prints: counts, then each bad
@@ -146,6 +162,15 @@ func (s Summary) String() string {
 	}
 	if s.Resets > 0 {
 		fmt.Fprintf(&b, "; %d cumulative resets", s.Resets)
+	}
+	if s.Accounts != "" {
+		fmt.Fprintf(&b, "; activated accounts %s", s.Accounts)
+	}
+	if s.AccountsDiffer > 0 {
+		fmt.Fprintf(&b, " (%d days whose discipline rows disagree: the largest taken)", s.AccountsDiffer)
+	}
+	for _, h := range s.Header {
+		fmt.Fprintf(&b, "\nheader %s", h)
 	}
 	for _, e := range s.Bad {
 		fmt.Fprintf(&b, "\nbad row %s", e)
@@ -212,10 +237,7 @@ func (s *Source) parse(file string, data []byte, sum *Summary) (export, error) {
 		cfg: &s.cfg, layout: s.layout, numbers: numberParser{s.cfg.Decimal}, discs: s.discs, slugs: map[string]slugOf{},
 		totals:  s.cfg.TotalsLabel,
 		lastDay: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC),
-		sum:     sum, out: export{}, other: s.overflow.Inc,
-	}
-	for i, name := range s.cfg.Columns.list() {
-		p.names[i] = *name
+		sum:     sum, out: export{}, other: s.overflow.Inc, accounts: map[dayKey]*accountsSeen{},
 	}
 	read, bad := sum.RowsImported, sum.RowsBad
 	if s.cfg.Format == "json" {
@@ -226,5 +248,29 @@ func (s *Source) parse(file string, data []byte, sum *Summary) (export, error) {
 	s.parsed.Add(float64(sum.RowsImported - read))
 	s.invalid.Add(float64(sum.RowsBad - bad))
 	sum.Files++
+	s.unknownColumns.Set(float64(len(p.head.unknown)))
+	s.missingColumns.Set(float64(len(p.head.missing)))
+	if pr := p.head.problems(); pr != "" {
+		sum.Header = append(sum.Header, file+": "+pr)
+	}
+	if err == nil && len(p.accounts) > 0 {
+		mode, detected := accountsMode(s.cfg.Accounts, p.accounts)
+		if mode == AccountsPerDepartment {
+			sum.AccountsDiffer += p.out.perDepartment(p.accounts)
+		}
+		sum.addAccounts(mode, detected)
+	}
 	return p.out, err
+}
+
+// addAccounts records how an export's accounts were read; exports of one
+// import read differently are all listed.
+func (s *Summary) addAccounts(mode string, detected bool) {
+	how := mode
+	if detected {
+		how += " (detected)"
+	}
+	if !slices.Contains(strings.Split(s.Accounts, ", "), how) {
+		s.Accounts = strings.TrimPrefix(s.Accounts+", "+how, ", ")
+	}
 }

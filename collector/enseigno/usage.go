@@ -47,6 +47,10 @@ type dayKey struct {
 
 // export holds the rows of one or more exports: per department-day, the
 // values by discipline slug, duplicates (aliases of one slug) summed.
+// Under collector.DisciplineAll (never a discipline slug) a day may hold
+// values the export gives for the whole day, which the day's total takes
+// instead of the sum of the disciplines: the département's activated
+// accounts of a per_department export.
 type export map[dayKey]map[string]usage
 
 func (e export) add(k dayKey, disc string, u usage) {
@@ -118,7 +122,7 @@ func daily(ex export, cumulative bool, base baselines, sum *Summary) export {
 
 // points renders daily values as enseigno_usage points at the start of
 // each Paris day, one per discipline plus the day's DisciplineAll total
-// computed from the rows.
+// computed from the rows (or given whole by the export, see export).
 func points(ex export, paris *time.Location, sum *Summary) []collector.Point {
 	seen := map[string]bool{}
 	var out []collector.Point
@@ -127,11 +131,20 @@ func points(ex export, paris *time.Location, sum *Summary) []collector.Point {
 		t := time.Date(k.day.Year(), k.day.Month(), k.day.Day(), 0, 0, 0, 0, paris)
 		var all usage
 		for _, disc := range slices.Sorted(maps.Keys(discs)) {
+			if disc == collector.DisciplineAll {
+				continue
+			}
 			u := discs[disc]
 			all.add(u)
 			if p, ok := point(k.dep, disc, u, t); ok {
 				seen[disc] = true
 				out = append(out, p)
+			}
+		}
+		given := discs[collector.DisciplineAll]
+		for i := range nFields {
+			if given.set[i] {
+				all.v[i], all.set[i] = given.v[i], true
 			}
 		}
 		if p, ok := point(k.dep, collector.DisciplineAll, all, t); ok {

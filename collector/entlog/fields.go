@@ -67,25 +67,34 @@ func (s fieldSet) hasTime() bool {
 }
 
 // setField decodes v, the text of a field with role ro, into r. v aliases
-// the line. "-" means absent, as nginx writes it. It returns nil or one of
-// the shared ParseErrors; the time roles are decoded by the caller.
-func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
+// the line. "-" means absent, as nginx writes it. delimited says v was cut
+// out of the line by format text (log_format), where a user or profile
+// holding a space means the value ran into the next record; JSON strings
+// cannot. It returns nil or one of the shared ParseErrors; the time roles
+// are decoded by the caller.
+func setField(r *Request, ro role, v []byte, seen *fieldSet, delimited bool) error {
 	*seen |= 1 << ro
 	dash := len(v) == 1 && v[0] == '-'
 	switch ro {
 	case roleIP:
+		if !clientAddress(v) {
+			return errBadAddress
+		}
 		if !seen.has(roleForwarded) || len(r.IP) == 0 {
 			r.IP = v
 		}
 	case roleForwarded:
-		if dash || len(v) == 0 {
-			return nil
+		first, ok := forwardedFor(v)
+		if !ok {
+			return errBadAddress
 		}
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			v = v[:i]
+		if first != nil {
+			r.IP = first
 		}
-		r.IP = bytes.TrimSpace(v)
 	case roleUser:
+		if delimited && !validUser(v) {
+			return errBadUser
+		}
 		r.User = v
 	case roleRequest:
 		return setRequestLine(r, v)
@@ -130,27 +139,71 @@ func setField(r *Request, ro role, v []byte, seen *fieldSet) error {
 	case roleUserAgent:
 		r.UserAgent = v
 	case roleProfile:
+		if delimited && !validProfile(v) {
+			return errBadProfile
+		}
 		r.Profile = v
 	}
 	return nil
 }
 
-// setRequestLine splits "METHOD URI [PROTOCOL]".
+// validUser reports whether v, delimited by format text, can be a
+// $remote_user or user id: no space, tab or quote. A torn record glued to
+// the next one shows up here as `jdupont 192.0.2.7 - jdupont`.
+func validUser(v []byte) bool {
+	for _, c := range v {
+		if c == ' ' || c == '\t' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// validProfile reports whether v, delimited by format text, can be a
+// profile value: a code of ASCII letters, digits, `_` and `-` (non-ASCII
+// letters allowed), or empty. A space, dot, colon or quote means the value
+// ran into something else, such as the address of the next record
+// (`PERSON2a01:e0a:…`).
+func validProfile(v []byte) bool {
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c >= 0x80) {
+			return false
+		}
+	}
+	return true
+}
+
+// setRequestLine splits $request: exactly "METHOD SP target SP HTTP/x.y",
+// or "METHOD SP target" (HTTP/0.9). A target never holds a raw space, so
+// any other shape (a line glued into the request, a request nginx could
+// not parse) is a bad request.
 func setRequestLine(r *Request, v []byte) error {
 	sp := indexByte(v, ' ')
 	if sp < 0 || !validMethod(v[:sp]) {
 		return errBadRequest
 	}
-	method, rest := v[:sp], v[sp+1:]
-	if sp := bytes.LastIndexByte(rest, ' '); sp >= 0 {
-		rest = rest[:sp] // the protocol; a URI never holds a raw space
+	method, target := v[:sp], v[sp+1:]
+	if n := len(target) - len(" HTTP/1.1"); n >= 0 && target[n] == ' ' {
+		if !isProtocol(target[n+1:]) {
+			return errBadRequest
+		}
+		target = target[:n]
 	}
-	path := pathOf(rest)
+	if bytes.IndexByte(target, ' ') >= 0 {
+		return errBadRequest
+	}
+	path := pathOf(target)
 	if len(path) == 0 || (path[0] != '/' && path[0] != '*') {
 		return errBadRequest
 	}
 	r.Method, r.Path = method, path
 	return nil
+}
+
+// isProtocol reports whether p is "HTTP/x.y" (nginx logs HTTP/2 and 3 as
+// HTTP/2.0 and HTTP/3.0).
+func isProtocol(p []byte) bool {
+	return len(p) == 8 && string(p[:5]) == "HTTP/" && p[5]-'0' <= 9 && p[6] == '.' && p[7]-'0' <= 9
 }
 
 // validMethod accepts an HTTP method as servers log it: 1 to 16 uppercase

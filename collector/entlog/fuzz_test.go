@@ -26,6 +26,26 @@ func fuzzSeeds(f *testing.F) {
 	}
 }
 
+// tornSeeds adds to a fuzz corpus the glued lines of torn records (see
+// torn_test.go) of format name: three records of the simulator's sample,
+// each cut after every byte with the next one glued on.
+func tornSeeds(f *testing.F, name string, add func(line string)) {
+	records := simRecords(f)
+	for _, tf := range tornFormats() {
+		if tf.name != name {
+			continue
+		}
+		for i := range 3 {
+			a, b := tf.write(i, records[i]), tf.write(i+1, records[i+1])
+			for k := 1; k <= len(a); k++ {
+				add(a[:k] + b)
+			}
+		}
+		return
+	}
+	f.Fatalf("no torn format %q", name)
+}
+
 // checkParse asserts the Parser contract on one line.
 func checkParse(t *testing.T, p Parser, line []byte, aliasOnly bool) {
 	var r, again Request
@@ -45,8 +65,14 @@ func checkParse(t *testing.T, p Parser, line []byte, aliasOnly bool) {
 		len(r.Path) == 0 || r.Path[0] != '/' && r.Path[0] != '*' || r.Bytes < 0 || r.Duration < 0 {
 		t.Fatalf("accepted an incomplete request: %+v", got(&r))
 	}
+	if len(r.IP) > 0 && !clientAddress(r.IP) && !isIPv4(r.IP) {
+		t.Fatalf("accepted the address %q", r.IP)
+	}
 	if !aliasOnly {
 		return
+	}
+	if !validUser(r.User) || !validProfile(r.Profile) {
+		t.Fatalf("accepted the user %q or profile %q", r.User, r.Profile)
 	}
 	for _, b := range [][]byte{r.Method, r.Path, r.User, r.IP, r.UserAgent, r.Profile} {
 		if !within(line, b) {
@@ -64,18 +90,19 @@ func within(line, b []byte) bool {
 	return off >= 0 && off+len(b) <= len(line) && &line[off] == &b[0]
 }
 
-func fuzzFormat(f *testing.F, cfg ParseConfig) {
+func fuzzFormat(f *testing.F, cfg ParseConfig, torn string) {
 	fuzzSeeds(f)
+	tornSeeds(f, torn, func(line string) { f.Add(line) })
 	p := mustParser(f, cfg)
 	f.Fuzz(func(t *testing.T, line string) {
 		checkParse(t, p, []byte(line), cfg.Format != "json")
 	})
 }
 
-func FuzzParseENT(f *testing.F)      { fuzzFormat(f, ParseConfig{Format: "ent"}) }
-func FuzzParseCombined(f *testing.F) { fuzzFormat(f, ParseConfig{Format: "combined"}) }
+func FuzzParseENT(f *testing.F)      { fuzzFormat(f, ParseConfig{Format: "ent"}, "ent") }
+func FuzzParseCombined(f *testing.F) { fuzzFormat(f, ParseConfig{Format: "combined"}, "combined") }
 func FuzzParseJSON(f *testing.F) {
-	fuzzFormat(f, ParseConfig{Format: "json", JSON: JSONConfig{TimeLayouts: []string{"iso8601", "unix_ms", "common"}}})
+	fuzzFormat(f, ParseConfig{Format: "json", JSON: JSONConfig{TimeLayouts: []string{"iso8601", "unix_ms", "common"}}}, "json")
 }
 
 // FuzzParseLogFormat fuzzes the compiler and the compiled parser together.
@@ -84,6 +111,7 @@ func FuzzParseLogFormat(f *testing.F) {
 	f.Add(`$time_iso8601|$request|$status|$x|$http_user_agent`, `2020-03-30T08:00:00Z|GET / HTTP/1.1|200|y|ua`)
 	f.Add(`{"t":"$time_local","r":"$request","s":$status,"u":"$http_user_agent"}`, `{"t":"30/Mar/2020:08:00:00 +0200","r":"GET /a b","s":200,"u":"x"}`)
 	f.Add(`$$time_local $request_method ${request_uri} $status $http_user_agent`, `$30/Mar/2020:08:00:00 +0200 GET /x 200 ua`)
+	tornSeeds(f, "log_format", func(line string) { f.Add(tornLogFormat, line) })
 	f.Fuzz(func(t *testing.T, format, line string) {
 		p, err := compileLogFormat(format, map[string]role{"ent_profile": roleProfile}, time.UTC)
 		if err != nil {
@@ -99,11 +127,18 @@ func FuzzTime(f *testing.F) {
 	f.Add("30/Mar/2020:08:00:00 +0200")
 	f.Add("2020-03-30T08:00:00.123+02:00")
 	f.Add("2020-02-29 23:59:59")
+	f.Add("01/Jan/1600:00:00:00 +0000")
+	f.Add("99999999999")
 	loc := time.FixedZone("test", 3600)
 	f.Fuzz(func(t *testing.T, s string) {
 		p := newTimeParser(loc)
-		if tm, ok := p.local([]byte(s)); ok && tm.Location() != time.UTC {
-			t.Fatalf("local(%q) not in UTC", s)
+		if tm, ok := p.local([]byte(s)); ok && (tm.Location() != time.UTC || tm.Year() < minYear-1 || tm.Year() > maxYear+1) {
+			t.Fatalf("local(%q) = %v", s, tm)
+		}
+		for _, unit := range []time.Duration{time.Second, time.Millisecond} {
+			if tm, ok := p.unix([]byte(s), unit); ok && (tm.Year() < minYear || tm.Year() > maxYear) {
+				t.Fatalf("unix(%q, %v) = %v", s, unit, tm)
+			}
 		}
 		if tm, ok := p.iso([]byte(s)); ok {
 			if want, err := time.Parse(time.RFC3339Nano, s); err == nil && !want.Equal(tm) {

@@ -194,9 +194,20 @@ func (p *jsonParser) value(data []byte, pos, depth int, r *Request, seen *fieldS
 }
 
 // set decodes one mapped value; time goes through json.time_layouts.
+// Applications log the client address in more shapes than nginx's
+// $remote_addr (with a port, or the X-Forwarded-For chain): the ip value
+// is read as a forwarded list, whose first address is the client.
 func (p *jsonParser) set(r *Request, ro role, v []byte, seen *fieldSet) error {
+	if ro == roleIP {
+		first, ok := forwardedFor(v)
+		if !ok {
+			return errBadAddress
+		}
+		r.IP = first
+		return nil
+	}
 	if ro != roleTimeISO {
-		return setField(r, ro, v, seen)
+		return setField(r, ro, v, seen, false)
 	}
 	for _, layout := range p.layouts {
 		if t, ok := p.parseTime(layout, v); ok {
@@ -220,5 +231,5 @@ func (p *jsonParser) parseTime(layout string, v []byte) (time.Time, bool) {
 		return p.times.unix(v, time.Millisecond)
 	}
 	t, err := time.ParseInLocation(layout, string(v), p.loc)
-	return t.UTC(), err == nil
+	return t.UTC(), err == nil && saneTime(t)
 }

@@ -36,6 +36,11 @@ func TestParseJSON(t *testing.T) {
 	f(ParseConfig{Fields: map[string]string{"user": "ip", "ip": "addr"}},
 		`{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/","status":200,"ip":"jd","addr":"10.0.0.2"}`,
 		want{"2020-03-30T08:00:00Z", "GET", "/", "jd", "10.0.0.2", "", "", 200, 0, 0, false})
+	// The client address with a port, or first of a forwarded chain.
+	f(ParseConfig{}, `{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/","status":200,"ip":"192.0.2.7:5678"}`,
+		want{"2020-03-30T08:00:00Z", "GET", "/", "", "192.0.2.7", "", "", 200, 0, 0, false})
+	f(ParseConfig{}, `{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/","status":200,"ip":"2001:db8::7, 10.0.0.1"}`,
+		want{"2020-03-30T08:00:00Z", "GET", "/", "", "2001:db8::7", "", "", 200, 0, 0, false})
 	// Unix seconds with a fraction; nginx time_local.
 	f(ParseConfig{JSON: JSONConfig{TimeLayouts: []string{"unix"}}},
 		`{"time":1585548000.5,"method":"GET","path":"/","status":200}`,
@@ -47,6 +52,37 @@ func TestParseJSON(t *testing.T) {
 	f(ParseConfig{JSON: JSONConfig{TimeLayouts: []string{"02/01/2006 15h04"}}},
 		`{"time":"30/03/2020 08h00","method":"GET","path":"/","status":200}`,
 		want{"2020-03-30T06:00:00Z", "GET", "/", "", "", "", "", 200, 0, 0, false})
+}
+
+// TestParseJSONTimeBounds: epoch counts and Go layouts outside the years
+// 2000 to 2100, or too large for nanoseconds, are bad times, not events
+// in 2184 or in year 0.
+func TestParseJSONTimeBounds(t *testing.T) {
+	line := func(ts string) []byte { return []byte(`{"time":` + ts + `,"method":"GET","path":"/","status":200}`) }
+	for _, c := range []struct {
+		layout string
+		ok     []string
+		bad    []string
+	}{
+		{"unix", []string{"946684800", "4133980799.5"}, []string{"946684799", "4133980800", "999999999999999", "-1"}},
+		{"unix_ms", []string{"1585548000000"}, []string{"946684799999", "999999999999999"}},
+		{"2006-01-02 15:04", []string{`"2020-03-30 08:00"`}, []string{`"1600-01-01 00:00"`, `"2101-01-01 00:00"`}},
+		{"15:04", nil, []string{`"08:00"`}},
+	} {
+		p := mustParser(t, ParseConfig{Format: "json", JSON: JSONConfig{TimeLayouts: []string{c.layout}}})
+		var r Request
+		for _, ts := range c.ok {
+			if err := p.Parse(line(ts), &r); err != nil {
+				t.Errorf("%s %s: %v", c.layout, ts, err)
+			}
+		}
+		for _, ts := range c.bad {
+			var pe *ParseError
+			if err := p.Parse(line(ts), &r); !errors.As(err, &pe) || pe.Reason != ReasonBadTime {
+				t.Errorf("%s %s: %v (%v), want bad_time", c.layout, ts, err, r.Time)
+			}
+		}
+	}
 }
 
 func TestParseJSONInvalid(t *testing.T) {
@@ -80,6 +116,8 @@ func TestParseJSONInvalid(t *testing.T) {
 	f(ReasonBadTime, strings.Replace(ok, `"2020-03-30T08:00:00Z"`, `"2020-02-30T08:00:00Z"`, 1))
 	f(ReasonBadTime, strings.Replace(ok, `"2020-03-30T08:00:00Z"`, `1585548000`, 1))
 	f(ReasonBadTime, `{"method":"GET","path":"/","status":200}`)
+	f(ReasonBadTime, strings.Replace(ok, `"2020-03-30T08:00:00Z"`, `"1600-01-01T00:00:00Z"`, 1))
+	f(ReasonMalformed, strings.Replace(ok, `"GET"`, `"GET","ip":"10.0.0.1 10.0.0.1"`, 1))
 	f(ReasonBadStatus, `{"time":"2020-03-30T08:00:00Z","method":"GET","path":"/"}`)
 	f(ReasonBadStatus, strings.Replace(ok, `:200`, `:200.0`, 1))
 	f(ReasonBadRequest, strings.Replace(ok, `"/"`, `"relative"`, 1))

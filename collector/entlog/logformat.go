@@ -20,20 +20,33 @@ const (
 // segment is one variable of a compiled log_format and the literal text
 // that follows it.
 type segment struct {
-	name   string // variable name, for error messages
-	role   role
-	after  []byte // literal ending the value; empty: the value runs to the end of the line
-	quoted bool   // between double quotes: a \" inside does not end the value
-	skip   int    // bytes that cannot hold the literal (the space inside $time_local)
+	name  string // variable name, for error messages
+	role  role
+	after []byte // literal ending the value; empty: the value runs to the end of the line
+	// quoted: between double quotes. The value ends at the first quote
+	// not escaped as \" (nginx writes " inside values as \x22), and that
+	// quote must begin after.
+	quoted bool
+	// free: unquoted text that no field check reads (a skipped variable,
+	// the URI, the user agent). It may not hold a raw quote, which nginx
+	// and Apache always escape: one there is another record's.
+	free bool
+	skip int // bytes that cannot hold the literal (the space inside $time_local)
 }
 
 // formatParser parses lines written by one nginx log_format: a leading
-// literal, then variables each ended by the literal that follows it. A
-// value is the text up to the first occurrence of that literal, so two
-// variables must be separated by some literal text; nginx escapes `"` in
-// values (\x22), and Apache's \" escapes are honoured between quotes.
-// Text after the last literal is ignored, so a format may be a prefix of
-// the real one (combined reads ent lines). Not safe for concurrent use.
+// literal, then variables each ended by the literal that follows it. An
+// unquoted value is the text up to the first occurrence of that literal,
+// so two variables must be separated by some literal text; a quoted value
+// ends at its closing quote, and the literal must follow it there. nginx
+// escapes `"` in values (\x22), and Apache's \" escapes are honoured
+// between quotes. Text after the last literal is ignored when it starts
+// with a space or tab, so a format may be a prefix of the real one
+// (combined reads ent lines). Not safe for concurrent use.
+//
+// Being strict about where values end is what rejects torn records: a
+// record cut short and glued to the next one (concurrent writers, a crash
+// mid-write) puts the next record's quotes where a value should end.
 type formatParser struct {
 	lead  []byte
 	segs  []segment
@@ -84,6 +97,7 @@ func compileLogFormat(format string, custom map[string]role, loc *time.Location)
 		s := &p.segs[i]
 		has |= 1 << s.role
 		s.quoted = s.quoted && len(s.after) > 0 && s.after[0] == '"'
+		s.free = !s.quoted && (s.role == roleSkip || s.role == roleURI || s.role == roleUserAgent || s.role == roleRequest)
 		if s.role == roleTimeLocal && len(s.after) > 0 && s.after[0] == ' ' {
 			s.skip = len("30/Mar/2020:08:00:00 ")
 		}
@@ -138,36 +152,61 @@ func (p *formatParser) Parse(line []byte, r *Request) error {
 	}
 	pos := len(p.lead)
 	var seen fieldSet
+	last := len(p.segs) - 1
 	for i := range p.segs {
 		s := &p.segs[i]
-		end := len(line)
-		if len(s.after) > 0 {
+		end, next := len(line), len(line)
+		switch {
+		case s.quoted:
+			end = s.closingQuote(line, pos)
+			switch {
+			case end >= 0:
+				next = end + len(s.after)
+			case end == noClosingQuote && i == last:
+				// The format's last value, quoted, cut at the end of the
+				// line (a truncated user agent): still a request when
+				// every other field validates, as GoAccess counts it.
+				end = len(line)
+			default:
+				return errBadQuote
+			}
+		case len(s.after) > 0:
 			if end = s.find(line, pos); end < 0 {
 				return errMalformed
 			}
+			next = end + len(s.after)
 		}
 		v := line[pos:end]
-		pos = end + len(s.after)
+		if s.free && indexByte(v, '"') >= 0 {
+			return errBadQuote
+		}
+		pos = next
 		if err := p.set(r, s.role, v, &seen); err != nil {
 			return err
 		}
+	}
+	if pos < len(line) && line[pos] != ' ' && line[pos] != '\t' {
+		return errTrailing
 	}
 	return complete(r, seen)
 }
 
 // set decodes one value; the time roles are handled here because they need
-// the parser's zone and cache.
+// the parser's zone and cache. Values are delimited by the format's text,
+// so setField checks that users and profiles did not run into the next
+// record.
 func (p *formatParser) set(r *Request, ro role, v []byte, seen *fieldSet) error {
+	if ro-roleTimeLocal > roleTimeUnix-roleTimeLocal { // one branch for every other role
+		return setField(r, ro, v, seen, true)
+	}
 	var ok bool
 	switch ro {
 	case roleTimeLocal:
 		r.Time, ok = p.times.local(v)
 	case roleTimeISO:
 		r.Time, ok = p.times.iso(v)
-	case roleTimeUnix:
-		r.Time, ok = p.times.unix(v, time.Second)
 	default:
-		return setField(r, ro, v, seen)
+		r.Time, ok = p.times.unix(v, time.Second)
 	}
 	if !ok {
 		return errBadTime
@@ -176,7 +215,8 @@ func (p *formatParser) set(r *Request, ro role, v []byte, seen *fieldSet) error 
 	return nil
 }
 
-// find returns the index of s.after in line at or after pos, or -1.
+// find returns the index of s.after in line at or after pos (an unquoted
+// value's end), or -1.
 func (s *segment) find(line []byte, pos int) int {
 	from := pos + s.skip
 	first := s.after[0]
@@ -186,12 +226,38 @@ func (s *segment) find(line []byte, pos int) int {
 			return -1
 		}
 		i += from
-		if hasPrefix(line[i:], s.after) && !(s.quoted && escaped(line[pos:i])) {
+		if hasPrefix(line[i:], s.after) {
 			return i
 		}
 		from = i + 1
 	}
 	return -1
+}
+
+// closingQuote results besides an index.
+const (
+	noClosingQuote = -1 // the line ends inside the value
+	wrongFollower  = -2 // the closing quote is not followed by the format's literal
+)
+
+// closingQuote returns the index of the quote ending a quoted value that
+// starts at pos: the first quote not escaped by a backslash, which must
+// begin s.after.
+func (s *segment) closingQuote(line []byte, pos int) int {
+	for from := pos; ; {
+		i := indexByte(line[from:], '"')
+		if i < 0 {
+			return noClosingQuote
+		}
+		i += from
+		if !escaped(line[pos:i]) {
+			if hasPrefix(line[i:], s.after) {
+				return i
+			}
+			return wrongFollower
+		}
+		from = i + 1
+	}
 }
 
 // indexByte is bytes.IndexByte with the first 16 bytes tested a word at a

@@ -48,6 +48,14 @@ func TestLogFormat(t *testing.T) {
 		want{"2020-03-30T06:00:00Z", "GET", "/", "", "192.0.2.7", "a", "", 200, 10, 0, false})
 	f(xff, `-|10.0.0.1|30/Mar/2020:08:00:00 +0200|GET / HTTP/1.1|200|-|300|a`,
 		want{"2020-03-30T06:00:00Z", "GET", "/", "", "10.0.0.1", "a", "", 200, 0, 0, false})
+	// Elements with a port, IPv6 in brackets, and "unknown", which leaves
+	// the connection's address.
+	f(xff, `192.0.2.7:5678, 10.0.0.1|10.0.0.1|30/Mar/2020:08:00:00 +0200|GET / HTTP/1.1|200|10|300|a`,
+		want{"2020-03-30T06:00:00Z", "GET", "/", "", "192.0.2.7", "a", "", 200, 10, 0, false})
+	f(xff, `[2001:db8::7]:443|10.0.0.1|30/Mar/2020:08:00:00 +0200|GET / HTTP/1.1|200|10|300|a`,
+		want{"2020-03-30T06:00:00Z", "GET", "/", "", "2001:db8::7", "a", "", 200, 10, 0, false})
+	f(xff, `unknown, 10.0.0.1|10.0.0.1|30/Mar/2020:08:00:00 +0200|GET / HTTP/1.1|200|10|300|a`,
+		want{"2020-03-30T06:00:00Z", "GET", "/", "", "10.0.0.1", "a", "", 200, 10, 0, false})
 	f(ParseConfig{LogFormat: `$remote_addr|$time_local|$request|$status|$bytes_sent|$http_user_agent|$http_x_forwarded_for`},
 		`10.0.0.1|30/Mar/2020:08:00:00 +0200|GET / HTTP/1.1|200|300|a|192.0.2.7`,
 		want{"2020-03-30T06:00:00Z", "GET", "/", "", "192.0.2.7", "a", "", 200, 300, 0, false})
@@ -66,6 +74,42 @@ func TestLogFormat(t *testing.T) {
 	f(ParseConfig{LogFormat: `"$request" $status "$http_user_agent" $time_local`},
 		`"GET /a HTTP/1.1" 200 "ua" 30/Mar/2020:08:00:00`,
 		want{"2020-03-30T06:00:00Z", "GET", "/a", "", "", "ua", "", 200, 0, 0, false})
+}
+
+// TestLogFormatInvalid: what a record glued to the next one puts in the
+// fields of a log_format is rejected.
+func TestLogFormatInvalid(t *testing.T) {
+	cfg := ParseConfig{LogFormat: `$remote_addr - $remote_user [$time_local] "$request" $status "$http_user_agent" "$http_x_forwarded_for" host=$host uid=$ent_uid p=$ent_profile`,
+		Fields: map[string]string{"profile": "ent_profile", "user": "ent_uid"}}
+	p := mustParser(t, cfg)
+	good := `10.0.0.1 - - [30/Mar/2020:08:00:00 +0200] "GET / HTTP/1.1" 200 "ua" "192.0.2.7, 10.0.0.1" host=ent92.fr uid=jd p=ELEVE`
+	var r Request
+	if err := p.Parse([]byte(good), &r); err != nil || string(r.IP) != "192.0.2.7" || string(r.User) != "jd" {
+		t.Fatalf("Parse(%q) = %v, %+v", good, err, got(&r))
+	}
+	for _, bad := range []string{
+		strings.Replace(good, "192.0.2.7, 10.0.0.1", "192.0.2.7, 10.0", 1) + good, // torn in the forwarded list
+		strings.Replace(good, `"192.0.2.7, `, `"192.0.2.7,, `, 1),
+		strings.Replace(good, `"192.0.2.7, `, `"192.0.2.7 - jd, `, 1),
+		strings.Replace(good, "host=ent92.fr", "host=ent92"+good, 1), // a skipped value holding a quote
+		strings.Replace(good, "uid=jd", "uid=jd 10.0.0.1", 1),
+		strings.Replace(good, "p=ELEVE", "p=EL", 1) + good,
+		strings.Replace(good, "p=ELEVE", "p=Personnel de direction", 1),
+		strings.Replace(good, "p=ELEVE", "p=ELEVE10.0.0.1", 1),
+	} {
+		if err := p.Parse([]byte(bad), &r); err == nil {
+			t.Errorf("Parse(%q) accepted: %+v", bad, got(&r))
+		}
+	}
+	// Text after the last literal must start with a space: extra fields.
+	combined := mustParser(t, ParseConfig{Format: "combined"})
+	line := `10.0.0.1 - - [30/Mar/2020:08:00:00 +0200] "GET / HTTP/1.1" 200 1 "-" "ua"`
+	if err := combined.Parse([]byte(line+"\t0.1"), &r); err != nil {
+		t.Errorf("extra field after a tab: %v", err)
+	}
+	if err := combined.Parse([]byte(line+line), &r); err == nil {
+		t.Errorf("two records on one line accepted: %+v", got(&r))
+	}
 }
 
 func TestLogFormatDefaultFieldsENT(t *testing.T) {

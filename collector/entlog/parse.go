@@ -38,32 +38,40 @@ func NewParser(cfg ParseConfig, loc *time.Location) (Parser, error) {
 
 // checkLine rejects, before any field is read, lines that are too long,
 // hold control bytes (binary junk; tab is allowed as a separator) or bytes
-// above 0x7F that are not valid UTF-8. Eight bytes are tested at a time
-// without branches; only a line with a suspect byte is looked at closely.
+// above 0x7F that are not valid UTF-8. Sixteen bytes are tested at a time
+// without branches for a suspect byte, below 0x20 or above 0x7F: only a
+// line with one is looked at closely.
 func checkLine(line []byte) error {
 	if len(line) > MaxLineBytes {
 		return errTooLong
 	}
 	const highs, spaces = 0x8080808080808080, 0x2020202020202020
-	var any, ctl uint64
-	i := 0
-	for ; i+8 <= len(line); i += 8 {
-		w := binary.LittleEndian.Uint64(line[i:])
-		any |= w
-		// (w - 0x20…) & ^w has a high bit set iff some byte is below 0x20
-		// (no byte ≥ 0x20 borrows, so there are no false positives).
-		ctl |= (w - spaces) &^ w
+	// (w - 0x20…) | w has the high bit of a suspect byte set, and of no
+	// byte when there is none: a byte of 0x20 to 0x7F neither borrows nor
+	// has its high bit set.
+	var suspect uint64
+	b := line
+	for len(b) >= 16 {
+		w, x := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:16])
+		suspect |= (w - spaces) | w | (x - spaces) | x
+		b = b[16:]
 	}
-	for _, c := range line[i:] {
-		any |= uint64(c) << 56
-		if c < 0x20 {
-			ctl |= highs
+	if len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		suspect |= (w - spaces) | w
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 || c > 0x7f {
+			suspect = highs
 		}
 	}
-	if ctl&highs != 0 && hasControl(line) {
+	switch {
+	case suspect&highs == 0:
+		return nil
+	case hasControl(line):
 		return errBinary
-	}
-	if any&highs != 0 && !utf8.Valid(line) {
+	case !utf8.Valid(line):
 		return errBadUTF8
 	}
 	return nil

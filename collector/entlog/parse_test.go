@@ -122,6 +122,25 @@ func TestParseInvalid(t *testing.T) {
 	f(ReasonBadStatus, replace(" 200 ", " 999 "))
 	f(ReasonBadNumber, replace(" 200 1 ", " 200 -1 "))
 	f(ReasonBadNumber, replace(" 200 1 ", " 200 1e3 "))
+	// Fields that validate (issue 18): addresses, $request's shape, users
+	// and profiles without spaces, quoted values ending where the format
+	// says, years of 2000 to 2100.
+	f(ReasonMalformed, replace("10.1.2.3 -", "10.1.2.3 10.1.2.3 -"))
+	f(ReasonMalformed, replace("10.1.2.3", "10.1.2.300"))
+	f(ReasonMalformed, replace("10.1.2.3", "0.1.2.3"))
+	f(ReasonMalformed, replace("10.1.2.3", "010.1.2.3"))
+	f(ReasonMalformed, replace("10.1.2.3", "2001:db8:::1"))
+	f(ReasonMalformed, replace("10.1.2.3", "host.example"))
+	f(ReasonMalformed, replace(" u [", " u 192.0.2.7 - u ["))
+	f(ReasonBadRequest, replace(`GET /p HTTP/1.1`, `GET /p q HTTP/1.1`))
+	f(ReasonBadRequest, replace(`GET /p HTTP/1.1`, `GET /p HTTP/1.1 x`))
+	f(ReasonBadRequest, replace(`GET /p HTTP/1.1`, `GET /p HTTPS/1.1`))
+	f(ReasonBadRequest, replace(`GET /p HTTP/1.1`, `GET /p HTTP/1.x`))
+	f(ReasonBadRequest, replace(`GET /p HTTP/1.1`, `GET /p  HTTP/1.1`))
+	f(ReasonMalformed, replace(`"-" "`, `"-x"y" "`))
+	f(ReasonBadTime, replace("30/Mar/2020", "01/Jan/1600"))
+	f(ReasonBadTime, replace("30/Mar/2020", "31/Dec/1999"))
+	f(ReasonBadTime, replace("30/Mar/2020", "01/Jan/2101"))
 	// Valid UTF-8 (an accented path, raw) is accepted.
 	var r Request
 	if err := parsers["ent"].Parse([]byte(replace("/p", "/élève")), &r); err != nil {
@@ -129,6 +148,40 @@ func TestParseInvalid(t *testing.T) {
 	}
 	if err := parsers["ent"].Parse([]byte(replace(" 0.1 ", " abc ")), &r); err == nil {
 		t.Errorf("bad request time accepted")
+	}
+}
+
+// TestParseTornExamples: the lines of issue 18 that were read as requests,
+// records cut short with the next one glued on, are rejected, and the
+// last quoted field of a line that lacks its closing quote is not (a
+// truncated user agent, which GoAccess counts too).
+func TestParseTornExamples(t *testing.T) {
+	ent, combined := mustParser(t, ParseConfig{Format: "ent"}), mustParser(t, ParseConfig{Format: "combined"})
+	next := `82.76.253.198 - enzo.faure210 [23/Mar/2020:08:06:17 +0100] "GET /static/app.js HTTP/1.1" 200 512 "-" "` + ua + `" 0.002 "ELEVE"`
+	for _, line := range []string{
+		`82.76.253.198 - enzo.faure210 [23/Mar/2020:08:06:16 +0100] "GET /api` + next,
+		`194.167.178.39 - mohamed.guerin120` + strings.Replace(next, "enzo.faure210", "mohamed.guerin120", 1),
+		`90.75.251.14 ` + strings.Replace(next, "82.76.253.198", "90.75.251.14", 1),
+		`10.0.0.1 - u [23/Mar/2020:08:06:16 +0100] "GET / HTTP/1.1" 200 1 "-" "` + ua + `" 0.1 "PERSON` +
+			strings.Replace(next, "82.76.253.198", "2a01:e0a:1f:2::3", 1),
+		`10.0.0.1 - u [23/Mar/2020:08:06:16 +0100] "GET / HTTP/1.1" 200 1 "-" "` + ua + `" 0.1 "ELEVE"` + next,
+		`10.0.0.1 - u [23/Mar/2020:08:06:16 +0100] "GET / HTTP/1.1" 200 1 "https://ent92.fr/` + next,
+	} {
+		var r Request
+		if err := ent.Parse([]byte(line), &r); err == nil {
+			t.Errorf("torn line accepted: %q → %+v", line, got(&r))
+		}
+	}
+	var r Request
+	bot := `66.249.66.1 - - [23/Mar/2020:08:06:16 +0100] "GET /robots.txt HTTP/1.1" 200 68 "-" "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.goo`
+	if err := combined.Parse([]byte(bot), &r); err != nil || string(r.UserAgent) != "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.goo" {
+		t.Errorf("truncated user agent: %v, %q", err, r.UserAgent)
+	}
+	if err := ent.Parse([]byte(bot), &r); err == nil {
+		t.Errorf("ent: a line cut inside the user agent (not its last field) accepted: %+v", got(&r))
+	}
+	if err := ent.Parse([]byte(next[:len(next)-1]), &r); err != nil || string(r.Profile) != "ELEVE" {
+		t.Errorf("ent: profile without its closing quote: %v, %q", err, r.Profile)
 	}
 }
 

@@ -53,4 +53,11 @@ var (
 	errBadStatus   = &ParseError{ReasonBadStatus, "bad or missing status"}
 	errBadNumber   = &ParseError{ReasonBadNumber, "bad byte count or request time"}
 	errMissingPath = &ParseError{ReasonBadRequest, "missing path"}
+	// Malformed fields: what a record torn and glued to the next one
+	// looks like (issue 18).
+	errBadAddress = &ParseError{ReasonMalformed, "client address is not an IP address"}
+	errBadUser    = &ParseError{ReasonMalformed, "user holds a space or quote"}
+	errBadProfile = &ParseError{ReasonMalformed, "profile is not a code (letters, digits, _ and -)"}
+	errBadQuote   = &ParseError{ReasonMalformed, "quoted value does not end where the format says"}
+	errTrailing   = &ParseError{ReasonMalformed, "text after the last field does not start with a space"}
 )

@@ -22,6 +22,21 @@ type timeParser struct {
 	lastKind byte // 'l' (time_local) or 'i' (ISO): the shape the cached text was read as
 }
 
+// The years a log line may carry. A date outside them is a clock or a
+// corrupted line, never an event to count; the bounds also keep every
+// instant within int64 nanoseconds (1678–2262), which points are written in.
+const (
+	minYear = 2000
+	maxYear = 2100
+)
+
+// saneTime reports whether t's year, as written (in t's own zone), is
+// within minYear..maxYear, as assemble checks it.
+func saneTime(t time.Time) bool {
+	y := t.Year()
+	return y >= minYear && y <= maxYear
+}
+
 func newTimeParser(loc *time.Location) *timeParser {
 	if loc == nil {
 		loc = time.UTC
@@ -113,27 +128,42 @@ func (p *timeParser) iso(b []byte) (time.Time, bool) {
 }
 
 // unix parses an epoch count of unit (seconds for nginx's $msec and json
-// unix, milliseconds for unix_ms) with an optional decimal fraction.
+// unix, milliseconds for unix_ms) with an optional decimal fraction. The
+// whole seconds are checked against the year bounds before any product
+// that could overflow.
 func (p *timeParser) unix(b []byte, unit time.Duration) (time.Time, bool) {
 	whole, frac, dot := bytes.Cut(b, []byte("."))
 	n, ok := digits(whole)
 	if !ok || len(whole) > 15 || dot && len(frac) == 0 {
 		return time.Time{}, false
 	}
-	var sub time.Duration // the fraction of one unit
+	perSecond := int64(time.Second / unit)
+	sec := int64(n) / perSecond
+	if sec < minUnix || sec >= maxUnix {
+		return time.Time{}, false
+	}
+	sub := time.Duration(int64(n)%perSecond) * unit // the fraction of a second, in nanoseconds
 	for i, scale := 0, unit/10; i < len(frac); i, scale = i+1, scale/10 {
 		if frac[i] < '0' || frac[i] > '9' {
 			return time.Time{}, false
 		}
 		sub += time.Duration(frac[i]-'0') * scale
 	}
-	return time.Unix(0, 0).Add(time.Duration(n)*unit + sub).UTC(), true
+	return time.Unix(sec, int64(sub)).UTC(), true
 }
 
-// assemble checks the calendar fields and applies the zone: tz is "" (the
-// configured zone), "Z", or ±hhmm / ±hh:mm.
+// minUnix and maxUnix are the Unix seconds of 2000-01-01 and 2101-01-01
+// UTC, the year bounds of epoch timestamps.
+const (
+	minUnix = 946684800
+	maxUnix = 4133980800
+)
+
+// assemble checks the calendar fields (years minYear..maxYear) and applies
+// the zone: tz is "" (the configured zone), "Z", or ±hhmm / ±hh:mm.
 func (p *timeParser) assemble(year int, mon time.Month, day, hour, min, sec, nsec int, tz []byte) (time.Time, bool) {
-	if mon < 1 || mon > 12 || day < 1 || day > daysIn(mon, year) || hour > 23 || min > 59 || sec > 60 {
+	if year < minYear || year > maxYear || mon < 1 || mon > 12 || day < 1 || day > daysIn(mon, year) ||
+		hour > 23 || min > 59 || sec > 60 {
 		return time.Time{}, false
 	}
 	switch {
