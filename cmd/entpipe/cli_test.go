@@ -26,7 +26,11 @@ func TestCLI(t *testing.T) {
 	f(exitOK, "Commands:", "", "-help")
 	f(exitUsage, "Commands:", "")
 	f(exitUsage, "", `unknown command "nope"`, "nope")
-	f(exitOK, "entpipe dev", "", "version")
+	f(exitOK, "entpipe, version ", "", "version")
+	f(exitOK, "entpipe, version ", "", "--version")
+	f(exitOK, "entpipe, version ", "", "-version")
+	f(exitUsage, "", `invalid value "xml" for flag -log.format: unrecognized log format xml`, "run", "-config", "x.yaml", "--log.format", "xml")
+	f(exitUsage, "", `invalid value "loud" for flag -log.level: unrecognized log level loud`, "import", "-config", "x.yaml", "--log.level=loud", "f.log")
 	f(exitOK, "", "Usage: entpipe check -config FILE", "check", "-help")
 	f(exitUsage, "", "flag provided but not defined: -bogus", "check", "-bogus")
 }
