@@ -147,6 +147,15 @@ func advanceAll(t testing.TB, logs []*liveLog, frac float64) int {
 // returns its path.
 func writeConfig(t testing.TB, dataDir, influxURL, bucket string, logs []*liveLog) string {
 	t.Helper()
+	path := filepath.Join(t.TempDir(), "entpipe.yaml")
+	if err := os.WriteFile(path, []byte(configYAML(dataDir, influxURL, bucket, logs)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// configYAML is the text of writeConfig's configuration.
+func configYAML(dataDir, influxURL, bucket string, logs []*liveLog) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `data_dir: %q
 timezone: Europe/Paris
@@ -171,11 +180,7 @@ sources:
       poll_interval: 10ms
 `, l.name, l.department, l.name, l.glob())
 	}
-	path := filepath.Join(t.TempDir(), "entpipe.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return b.String()
 }
 
 // importAll runs `entpipe import` of every log's files, source by source.
