@@ -30,7 +30,6 @@ import (
 func TestIntegrationRunReload(t *testing.T) {
 	skipShort(t, "end-to-end: builds and runs the binary")
 	s := influxtest.Start(t)
-	s.MustQuery("CREATE DATABASE ref")
 	logs := simulatedLogs(t, 0.01, 0.5)
 	byName := map[string]*liveLog{}
 	for _, l := range logs {
@@ -161,11 +160,7 @@ func TestIntegrationRunReload(t *testing.T) {
 	}
 	p.stop(3 * time.Minute)
 
-	refConfig := writeConfig(t, filepath.Join(t.TempDir(), "ref"), s.URL, "ref/autogen", logs)
-	importAll(t, refConfig, logs)
-	ref := s.Querier()
-	ref.Database = "ref"
-	compareTotals(t, "run reloaded 6 times (a source added, one changed, 3 refusals, the running file again) vs import", totals(t, s.Querier()), totals(t, ref))
+	compareWithImport(t, s, logs, "run reloaded 6 times (a source added, one changed, 3 refusals, the running file again) vs import")
 }
 
 // TestIntegrationRunSystemdSocket: with --web.systemd-socket, `entpipe run`
