@@ -118,13 +118,32 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 	l.level, l.format = promslog.NewLevel(), promslog.NewFormat()
 	_ = l.level.Set("info")
 	_ = l.format.Set("logfmt")
-	fs.Var(l.level, "log.level", "only log messages with the given severity or above: debug, info, warn, error")
-	fs.Var(logFormat{l.format}, "log.format", "output format of log messages: logfmt or json")
+	fs.Var(logLevel{l.level}, "log.level", "only log messages with the given `level` or above: debug, info, warn, error")
+	fs.Var(logFormat{l.format}, "log.format", "output `format` of log messages: logfmt or json")
 }
 
-// logFormat accepts text, the name entpipe's first releases gave logfmt,
-// so that their systemd units keep starting.
+// logLevel is promslog's level as a flag.Value whose zero value prints
+// (flag's -help calls String on one).
+type logLevel struct{ *promslog.Level }
+
+func (l logLevel) String() string {
+	if l.Level == nil {
+		return ""
+	}
+	return l.Level.String()
+}
+
+// logFormat is promslog's format as a flag.Value whose zero value prints.
+// It also accepts text, the name entpipe's first releases gave logfmt, so
+// that their systemd units keep starting.
 type logFormat struct{ *promslog.Format }
+
+func (f logFormat) String() string {
+	if f.Format == nil {
+		return ""
+	}
+	return f.Format.String()
+}
 
 func (f logFormat) Set(s string) error {
 	if s == "text" {

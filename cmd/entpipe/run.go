@@ -37,7 +37,7 @@ the running configuration kept. Flags may be written -flag or --flag.`)
 	opts := runOptions{shutdownTimeout: 30 * time.Second}
 	opts.web.ListenAddresses = []string{prom.DefaultListenAddress}
 	fs.Var(&listFlag{list: &opts.web.ListenAddresses}, "web.listen-address",
-		"`address` to serve /metrics, /-/healthy and /-/ready on; repeat it to listen on several (default "+prom.DefaultListenAddress+"): every interface, as exporters do, since Prometheus scrapes from another host; restrict it with a host (127.0.0.1:9489), a firewall, or TLS and basic auth (-web.config.file)")
+		"`address` to serve /metrics, /-/healthy and /-/ready on; repeat it to listen on several; the default is every interface, as exporters do, since Prometheus scrapes from another host; restrict it with a host (127.0.0.1:9489), a firewall, or TLS and basic auth (-web.config.file)")
 	fs.BoolVar(&opts.web.SystemdSocket, "web.systemd-socket", false, "serve on the sockets systemd passes (socket activation) instead of -web.listen-address")
 	fs.StringVar(&opts.web.WebConfigFile, "web.config.file", "", "Prometheus web configuration `file` (TLS, basic auth)")
 	fs.StringVar(&opts.web.TelemetryPath, "web.telemetry-path", prom.DefaultTelemetryPath, "`path` under which to serve the metrics")
