@@ -1,12 +1,13 @@
 # entpipe container image: a static binary on a minimal, non-root base.
 #
-#   docker build --build-arg VERSION=$(git describe --tags --always) -t ghcr.io/entpipe/entpipe:dev .
-#   docker run --rm ghcr.io/entpipe/entpipe:dev version
+#   docker build --build-arg VERSION=$(git describe --tags --always) --build-arg REVISION=$(git rev-parse HEAD) -t ghcr.io/entpipe/entpipe:dev .
+#   docker run --rm ghcr.io/entpipe/entpipe:dev --version
 #
 # The build flags are the Makefile's `build` target (CGO_ENABLED=0 -trimpath
-# -ldflags '-s -w -X main.version=…'); deploy/deploy_test.go builds with the
-# flags read from this file and checks the binary is static, since CI has no
-# container engine to run `docker build`.
+# -ldflags '-s -w -X github.com/prometheus/common/version.Version=… -X
+# ….Revision=…', the build information of --version and entpipe_build_info);
+# deploy/deploy_test.go builds with the flags read from this file and checks
+# the binary is static, since CI has no container engine to run `docker build`.
 
 ARG GO_VERSION=1.26
 
@@ -16,8 +17,10 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/entpipe ./cmd/entpipe \
- && /out/entpipe version \
+# .git is not in the build context: the revision comes as an argument.
+ARG REVISION=unknown
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=${VERSION} -X github.com/prometheus/common/version.Revision=${REVISION}" -o /out/entpipe ./cmd/entpipe \
+ && /out/entpipe --version \
  && mkdir -p /out/state
 
 # busybox's static wget is the only tool the runtime image needs: the

@@ -10,7 +10,10 @@ INFLUXD_VERSION     := v1.8.10
 STATICCHECK_VERSION := v0.8.2
 DEBIAN_PACKAGES     := prometheus prometheus-node-exporter prometheus-alertmanager nginx systemd file
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -s -w -X main.version=$(VERSION)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+# The build information of `entpipe --version` and entpipe_build_info, in
+# github.com/prometheus/common/version as every Prometheus project sets it.
+LDFLAGS   := -s -w -X github.com/prometheus/common/version.Version=$(VERSION) -X github.com/prometheus/common/version.Revision=$(REVISION)
 
 export ENTPIPE_INFLUXD := $(INFLUXD)
 

@@ -21,6 +21,24 @@ type streamFunc func(ctx context.Context, sink collector.Sink) error
 
 func (f streamFunc) Stream(ctx context.Context, sink collector.Sink) error { return f(ctx, sink) }
 
+func gatherer(f gatherFunc) func() (collector.Gatherer, error) {
+	return func() (collector.Gatherer, error) { return f, nil }
+}
+
+func streamer(f streamFunc) func() (collector.Streamer, error) {
+	return func() (collector.Streamer, error) { return f, nil }
+}
+
+// apply applies sources to r and fails the test on an error.
+func apply(t *testing.T, r *collector.Runner, sources ...collector.Source) collector.Changes {
+	t.Helper()
+	ch, err := r.Apply(sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
 func point(v int64) collector.Point {
 	return collector.Point{Measurement: collector.MeasTraffic, Fields: map[string]any{collector.FieldVisits: v}, Time: time.Unix(0, 0)}
 }
@@ -31,13 +49,13 @@ func TestRunnerGathererPollsAndBacksOff(t *testing.T) {
 		rec := &collectortest.Recorder{}
 		stats := collector.NewStats()
 		r := collector.NewRunner(rec, stats, slog.New(slog.DiscardHandler))
-		r.AddGatherer("g", 10*time.Second, gatherFunc(func(context.Context) ([]collector.Point, error) {
+		apply(t, r, collector.Source{Name: "g", Interval: 10 * time.Second, NewGatherer: gatherer(func(context.Context) ([]collector.Point, error) {
 			n := calls.Add(1)
 			if n == 2 || n == 3 {
 				return nil, errors.New("boom")
 			}
 			return []collector.Point{point(n)}, nil
-		}))
+		})})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() { r.Run(ctx); close(done) }()
@@ -67,14 +85,14 @@ func TestRunnerRestartsStreamer(t *testing.T) {
 		rec := &collectortest.Recorder{}
 		stats := collector.NewStats()
 		r := collector.NewRunner(rec, stats, slog.New(slog.DiscardHandler))
-		r.AddStreamer("s", streamFunc(func(ctx context.Context, sink collector.Sink) error {
+		apply(t, r, collector.Source{Name: "s", NewStreamer: streamer(func(ctx context.Context, sink collector.Sink) error {
 			if starts.Add(1) < 4 {
 				_ = sink.Write(ctx, []collector.Point{point(1)})
 				return errors.New("file vanished")
 			}
 			<-ctx.Done()
 			return nil
-		}))
+		})})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() { r.Run(ctx); close(done) }()

@@ -60,6 +60,7 @@ const (
 	FieldDiskIOUtilization  = "disk_io_utilization"
 	FieldHTTPConnections    = "http_connections"
 	FieldHTTPRequestsPerSec = "http_requests_per_second"
+	FieldHTTPRequests       = "http_requests" // requests served since the previous poll
 	FieldSuccess            = "success"
 	FieldDurationSeconds    = "duration_seconds"
 	FieldStatusCode         = "status_code"
@@ -251,7 +252,7 @@ func Schema() []MeasurementSchema {
 		{MeasInfraLoad, append(site, TagHost), map[string]FieldKind{
 			FieldCPUUtilization: Level, FieldMemoryUtilization: Level, FieldLoad1PerCore: Level,
 			FieldNetReceiveBps: Level, FieldNetTransmitBps: Level, FieldDiskIOUtilization: Level,
-			FieldHTTPConnections: Level, FieldHTTPRequestsPerSec: Level}},
+			FieldHTTPConnections: Level, FieldHTTPRequestsPerSec: Level, FieldHTTPRequests: Additive}},
 		{MeasProbe, append(site, TagTarget), map[string]FieldKind{
 			FieldSuccess: Level, FieldDurationSeconds: Level, FieldStatusCode: Level, FieldTLSDaysLeft: Level}},
 	}
@@ -263,7 +264,7 @@ const (
 	MetricLines           = "entpipe_lines_total"
 	MetricFileRotations   = "entpipe_file_rotations_total"
 	MetricFileTruncations = "entpipe_file_truncations_total"
-	MetricSourceLag       = "entpipe_source_lag_seconds"
+	MetricSourceNewest    = "entpipe_source_newest_event_timestamp_seconds"
 	MetricSourceUp        = "entpipe_source_up"
 	MetricSourceRestarts  = "entpipe_source_restarts_total"
 	MetricSourcePoints    = "entpipe_source_points_total"
@@ -281,6 +282,8 @@ const (
 	MetricPromLatePoints  = "entpipe_prom_late_points_total"
 	MetricScrapeErrors    = "entpipe_scrape_errors_total"
 	MetricScrapeUp        = "entpipe_scrape_up"
+	MetricReloadOK        = "entpipe_config_last_reload_successful"
+	MetricReloadTime      = "entpipe_config_last_reload_success_timestamp_seconds"
 
 	MetricEnseignoHeaderProblems = "entpipe_enseigno_header_problems"
 )
@@ -314,13 +317,13 @@ func SelfMetrics() []MetricDef {
 	src := []string{LabelSource}
 	return []MetricDef{
 		{MetricLines, CounterType, []string{LabelSource, LabelResult},
-			"Lines (log lines, export rows) read by a source, by result: parsed, too_late, or why the line was rejected (malformed, bad_time, invalid…)."},
+			"Lines (log lines, export rows) read by a source, by result: parsed, too_late (older than the rewrite horizon), or why it was rejected: malformed, binary, bad_utf8, too_long, bad_time, bad_request, bad_status or bad_number (log lines), invalid (export rows)."},
 		{MetricFileRotations, CounterType, src,
 			"Followed log files that were renamed away or replaced (rotation); each was read to its end first."},
 		{MetricFileTruncations, CounterType, src,
 			"Followed log files that shrank below the read offset or whose first kilobyte changed (copytruncate); each was read again from its start."},
-		{MetricSourceLag, GaugeType, src,
-			"Seconds between now and the event time of the newest line the source parsed."},
+		{MetricSourceNewest, GaugeType, src,
+			"Unix time of the newest event (log line time) the source parsed; time() minus it is how far behind the source is."},
 		{MetricSourceUp, GaugeType, src,
 			"1 when the source's last run or poll succeeded, 0 while it is failing and being retried."},
 		{MetricSourceRestarts, CounterType, src,
@@ -355,6 +358,10 @@ func SelfMetrics() []MetricDef {
 			"Failed scrapes of an infra target (node_exporter or web-server status URL); a failed probe is ent_probe success 0, not a scrape error."},
 		{MetricScrapeUp, GaugeType, []string{LabelSource, LabelTarget},
 			"1 when the infra target's last scrape (node_exporter or web-server status URL) succeeded, else 0."},
+		{MetricReloadOK, GaugeType, nil,
+			"1 when the last configuration reload (SIGHUP or POST /-/reload) succeeded, 0 when it was refused and the previous configuration still runs."},
+		{MetricReloadTime, GaugeType, nil,
+			"Unix time of the last successful configuration load: the start, or the last successful reload."},
 		{MetricEnseignoHeaderProblems, GaugeType, []string{LabelSource, LabelProblem},
 			"In the last Enseigno export read, header cells that map to no column (problem unknown_column) and expected value columns the export lacks (missing_column)."},
 	}

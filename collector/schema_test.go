@@ -56,20 +56,29 @@ func TestVocabularies(t *testing.T) {
 	}
 }
 
-// TestSelfMetricsTable: each row is complete, follows Prometheus naming,
-// and appears once.
-func TestSelfMetricsTable(t *testing.T) {
-	metricName := regexp.MustCompile(`^entpipe_[a-z0-9_]+[a-z0-9]$`)
+// TestMetricsTable: each row is complete, follows Prometheus naming (a
+// self-metric starts with entpipe_, only counters end in _total, a unit in
+// the name is a base unit, never a rate), and appears once.
+func TestMetricsTable(t *testing.T) {
+	metricName := regexp.MustCompile(`^(ent|entpipe|enseigno|infra)_[a-z0-9_]+[a-z0-9]$`)
 	labelName := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	seen := map[string]bool{}
+	notBase := regexp.MustCompile(`_(per_second|lag|milliseconds|hours|days|kilobytes|percent)(_|$)`)
 	for _, d := range SelfMetrics() {
+		if !strings.HasPrefix(d.Name, "entpipe_") {
+			t.Errorf("%s: a self-metric outside entpipe_", d.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, d := range Metrics() {
 		switch {
 		case seen[d.Name]:
 			t.Errorf("%s: two rows", d.Name)
 		case !metricName.MatchString(d.Name):
-			t.Errorf("%s: not an entpipe_ metric name", d.Name)
+			t.Errorf("%s: not an ent_, entpipe_, enseigno_ or infra_ metric name", d.Name)
 		case (d.Type == CounterType) != strings.HasSuffix(d.Name, "_total"):
 			t.Errorf("%s: a %s; only counters, and every counter, end in _total", d.Name, d.Type)
+		case notBase.MatchString(d.Name):
+			t.Errorf("%s: a rate, a time-since or a unit that is not a base unit", d.Name)
 		case len(d.Help) < 20 || !strings.HasSuffix(d.Help, "."):
 			t.Errorf("%s: help %q is not a sentence", d.Name, d.Help)
 		}
@@ -85,42 +94,44 @@ func TestSelfMetricsTable(t *testing.T) {
 	}
 }
 
-// TestEveryMetricConstantHasARow reads schema.go: a Metric… name added to
-// the constants without a row in SelfMetrics fails here, before any Stats
-// call with it panics.
+// TestEveryMetricConstantHasARow reads schema.go and metrics.go: a Metric…
+// name added to the constants without a row in the table fails here, before
+// any Stats call with it panics or the exporter refuses it.
 func TestEveryMetricConstantHasARow(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "schema.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows := map[string]bool{}
-	for _, d := range SelfMetrics() {
+	for _, d := range Metrics() {
 		rows[d.Name] = true
 	}
 	n := 0
-	ast.Inspect(f, func(node ast.Node) bool {
-		vs, ok := node.(*ast.ValueSpec)
-		if !ok {
-			return true
+	for _, file := range []string{"schema.go", "metrics.go"} {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for i, name := range vs.Names {
-			if !strings.HasPrefix(name.Name, "Metric") || i >= len(vs.Values) {
-				continue
-			}
-			lit, ok := vs.Values[i].(*ast.BasicLit)
+		ast.Inspect(f, func(node ast.Node) bool {
+			vs, ok := node.(*ast.ValueSpec)
 			if !ok {
-				continue
+				return true
 			}
-			value, _ := strconv.Unquote(lit.Value)
-			n++
-			if !rows[value] {
-				t.Errorf("%s = %q has no row in SelfMetrics", name.Name, value)
+			for i, name := range vs.Names {
+				if !strings.HasPrefix(name.Name, "Metric") || i >= len(vs.Values) {
+					continue
+				}
+				lit, ok := vs.Values[i].(*ast.BasicLit)
+				if !ok {
+					continue
+				}
+				value, _ := strconv.Unquote(lit.Value)
+				n++
+				if !rows[value] {
+					t.Errorf("%s = %q has no row in Metrics", name.Name, value)
+				}
 			}
-		}
-		return true
-	})
+			return true
+		})
+	}
 	if n != len(rows) {
-		t.Errorf("%d Metric constants, %d rows in SelfMetrics", n, len(rows))
+		t.Errorf("%d Metric constants, %d rows in Metrics", n, len(rows))
 	}
 }
 
@@ -170,13 +181,16 @@ func TestDesignDoc(t *testing.T) {
 		t.Fatalf("%s: no generated self-metrics section (%q … %q)", path, begin, end)
 	}
 	var b strings.Builder
-	b.WriteString("| metric | type | labels | meaning |\n|---|---|---|---|\n")
+	b.WriteString("| metric | type | unit | labels | meaning |\n|---|---|---|---|---|\n")
 	for _, d := range SelfMetrics() {
-		labels := "—"
+		labels, unit := "—", "—"
 		if len(d.Labels) > 0 {
 			labels = "`" + strings.Join(d.Labels, "`, `") + "`"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", d.Name, d.Type, labels, strings.ReplaceAll(d.Help, "|", `\|`))
+		if d.Unit() != "" {
+			unit = d.Unit()
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", d.Name, d.Type, unit, labels, strings.ReplaceAll(d.Help, "|", `\|`))
 	}
 	if *update {
 		if err := os.WriteFile(path, []byte(before+begin+b.String()+end+after), 0o644); err != nil {

@@ -32,6 +32,9 @@ type MetricType uint8
 const (
 	CounterType MetricType = iota
 	GaugeType
+	// HistogramType is for the exporter's table (collector.Metrics); Stats
+	// keeps no histogram.
+	HistogramType
 )
 
 type series struct {
@@ -105,10 +108,30 @@ func (s *Stats) check(name string, typ MetricType, labels []string) error {
 
 // String names the type as Prometheus does.
 func (t MetricType) String() string {
-	if t == CounterType {
+	switch t {
+	case CounterType:
 		return "counter"
+	case HistogramType:
+		return "histogram"
 	}
 	return "gauge"
+}
+
+// Forget removes every series with the label key=value: a source removed by
+// a configuration reload leaves no stale series behind (a source up for
+// ever, say). A later use of one of them starts it again at zero; handles
+// taken before keep working but are no longer exported.
+func (s *Stats) Forget(key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, sr := range s.series {
+		for i := 0; i+1 < len(sr.labels); i += 2 {
+			if sr.labels[i] == key && sr.labels[i+1] == value {
+				delete(s.series, k)
+				break
+			}
+		}
+	}
 }
 
 // Snapshot returns every metric, sorted by name then labels.

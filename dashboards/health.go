@@ -21,7 +21,7 @@ func PipelineHealth() (*Board, error) {
 	bd.add(12, 8, timeseriesPanel("Lignes rejetées par seconde, par source",
 		"Lignes illisibles ou trop anciennes, par source (entpipe_lines_total hors result=\"parsed\") ; rien en temps normal.",
 		counts("Lignes/s").perSeries(), prom("A", PromLinesRejected, "{{source}}")))
-	bd.add(12, 8, timeseriesPanel("Retard des sources", "Maintenant moins l'heure de la dernière ligne lue, par source (entpipe_source_lag_seconds). Seuils : 5 et 15 minutes.",
+	bd.add(12, 8, timeseriesPanel("Retard des sources", "Maintenant moins l'heure de la ligne la plus récente lue, par source (time() - entpipe_source_newest_event_timestamp_seconds). Seuils : 5 et 15 minutes.",
 		lines("s", "Retard").perSeries().warn(300, 900), prom("A", PromSourceLag, "{{source}}")))
 	bd.add(12, 8, timeseriesPanel("État des sources", "1 quand la dernière lecture de la source a réussi, 0 sinon (entpipe_source_up).",
 		look{unit: "none", label: "En service", min: ptr(0.0), max: ptr(1.0)}.perSeries(), prom("A", PromSourceUp, "{{source}}")))

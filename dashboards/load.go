@@ -1,5 +1,7 @@
 package dashboards
 
+import "github.com/entpipe/entpipe/collector"
+
 // liveRange is the range of the operations boards: the last 24 hours,
 // refreshed every minute.
 func liveRange() timeRange { return timeRange{from: "now-24h", to: "now", refresh: "1m"} }
@@ -12,12 +14,12 @@ func ServerLoad() (*Board, error) {
 	bd := newBoard("entpipe-charge-serveurs", "Charge des serveurs ENT", []string{"entpipe", "exploitation"}, liveRange(), siteVariables("")...)
 	bd.add(18, 9, timeseriesPanel("Visites par minute et capacité",
 		"Visites commencées par minute, par ENT (moyenne de l'intervalle d'affichage), et capacité configurée "+
-			"ramenée à la minute (capacité journalière / 1440, Prometheus "+MetricCapacity+"). "+defVisit,
+			"ramenée à la minute (capacité journalière / 1440, Prometheus "+collector.MetricCapacityVisitsPerDay+"). "+defVisit,
 		counts("Visites par minute").perSeries(),
 		influx("A", QueryVisitsPerMinute, "Visites/min $tag_ent"),
 		prom("B", PromCapacityPerMinute, "Capacité {{ent}}")))
 	bd.add(6, 9, statPanel("Capacité configurée (visites par jour)",
-		"Somme des capacités configurées des ENT choisis, en visites par jour (Prometheus "+MetricCapacity+").",
+		"Somme des capacités configurées des ENT choisis, en visites par jour (Prometheus "+collector.MetricCapacityVisitsPerDay+").",
 		unitCount, "lastNotNull", prom("A", PromCapacityVisitsByDay, "Capacité")))
 	host := "$tag_host"
 	bd.add(8, 8, timeseriesPanel("Processeur", "Part du temps processeur occupé, par serveur (node_exporter). Seuils : 80 % et 90 %. "+defLive,

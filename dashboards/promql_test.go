@@ -42,12 +42,11 @@ func promExprs(t *testing.T) []string {
 var metricRE = regexp.MustCompile(`\b(ent(?:pipe)?_[a-z0-9_]+)\b`)
 
 // TestPromQLMetricNames: every metric a Prometheus panel reads is one
-// entpipe exports (schema.go), or the capacity gauge.
+// entpipe exports (collector.Metrics).
 func TestPromQLMetricNames(t *testing.T) {
-	known := map[string]bool{MetricCapacity: true}
-	for _, m := range []string{collector.MetricLines, collector.MetricSourceUp, collector.MetricSourceLag,
-		collector.MetricSpoolBytes, collector.MetricInfluxPoints, collector.MetricInfluxErrors} {
-		known[m] = true
+	known := map[string]bool{}
+	for _, d := range collector.Metrics() {
+		known[d.Name] = true
 	}
 	for _, e := range promExprs(t) {
 		names := metricRE.FindAllString(e, -1)

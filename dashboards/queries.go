@@ -102,13 +102,9 @@ const (
 	PromSourceUp           = `max by (source) (entpipe_source_up)`
 	PromLinesByResult      = `sum by (result) (rate(entpipe_lines_total[$__rate_interval]))`
 	PromLinesRejected      = `sum by (source) (rate(entpipe_lines_total{result!="parsed"}[$__rate_interval]))`
-	PromSourceLag          = `max by (source) (entpipe_source_lag_seconds)`
+	PromSourceLag          = `time() - max by (source) (entpipe_source_newest_event_timestamp_seconds)`
 	PromSpoolBytes         = `sum(entpipe_spool_bytes)`
 	PromInfluxPointsRate   = `sum(rate(entpipe_influx_points_written_total[$__rate_interval]))`
 	PromInfluxErrorsRate   = `sum by (reason) (rate(entpipe_influx_write_errors_total[$__rate_interval]))`
 	PromInfluxErrorsInHour = `sum(increase(entpipe_influx_write_errors_total[1h])) or vector(0)`
 )
-
-// MetricCapacity is the Prometheus gauge of the configured capacity of an
-// ENT, in visits per day (ENT 92: 180,000), exported by exporters/prom.
-const MetricCapacity = "ent_capacity_visits_per_day"

@@ -93,15 +93,16 @@ var binary struct {
 	err  error
 }
 
-// testVersion is baked into the test binary, to check -X main.version works.
-const testVersion = "v0.0.0-deploytest"
+// testVersion and testRevision are baked into the test binary, to check
+// that the Dockerfile's -ldflags set them.
+const testVersion, testRevision = "v0.0.0-deploytest", "0123abc"
 
 // entpipeBinary builds cmd/entpipe once per test run with the Dockerfile's
 // flags and version, into a directory removed at the end of TestMain's run.
 func entpipeBinary(t *testing.T) string {
 	t.Helper()
 	binary.once.Do(func() {
-		env, args := dockerfileBuild(t, testVersion)
+		env, args := dockerfileBuild(t, testVersion, testRevision)
 		dir, err := os.MkdirTemp("", "entpipe-deploy-test-")
 		if err != nil {
 			binary.err = err

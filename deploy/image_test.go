@@ -12,11 +12,12 @@ import (
 )
 
 // dockerfileBuild returns the environment and `go build` arguments (up to
-// -o) of the Dockerfile's build step, with ${VERSION} set to version.
-func dockerfileBuild(t *testing.T, version string) (env, args []string) {
+// -o) of the Dockerfile's build step, with ${VERSION} set to version and
+// ${REVISION} to revision.
+func dockerfileBuild(t *testing.T, version, revision string) (env, args []string) {
 	t.Helper()
 	line := instruction(t, readFile(t, "../Dockerfile"), "RUN", "go build")
-	words := shellWords(strings.ReplaceAll(line, "${VERSION}", version))
+	words := shellWords(strings.NewReplacer("${VERSION}", version, "${REVISION}", revision).Replace(line))
 	i := slices.Index(words, "go")
 	if i < 0 || i+1 >= len(words) || words[i+1] != "build" {
 		t.Fatalf("Dockerfile: no `go build` in %q", line)
@@ -44,13 +45,19 @@ func TestDockerfileBuildMatchesMakefile(t *testing.T) {
 		t.Fatal("Makefile: no `CGO_ENABLED=… $(GO) build … -o` line")
 	}
 	mkLine := strings.ReplaceAll(build[1]+" go "+build[2], "$(LDFLAGS)", ldflags[1])
-	mkWords := shellWords(strings.ReplaceAll(mkLine, "$(VERSION)", "V"))
-	env, args := dockerfileBuild(t, "V")
+	mkWords := shellWords(strings.NewReplacer("$(VERSION)", "V", "$(REVISION)", "R").Replace(mkLine))
+	env, args := dockerfileBuild(t, "V", "R")
 	if got := append(append(env, "go"), args...); !slices.Equal(got, mkWords) {
 		t.Errorf("Dockerfile builds with %q, Makefile with %q", got, mkWords)
 	}
 	if !slices.Contains(env, "CGO_ENABLED=0") || !slices.Contains(args, "-trimpath") {
 		t.Errorf("Dockerfile build %q %q: want CGO_ENABLED=0 and -trimpath", env, args)
+	}
+	set := args[slices.Index(args, "-ldflags")+1]
+	for _, x := range []string{"-X github.com/prometheus/common/version.Version=V", "-X github.com/prometheus/common/version.Revision=R"} {
+		if !strings.Contains(set, x) {
+			t.Errorf("Dockerfile -ldflags %q: want %s", set, x)
+		}
 	}
 }
 
@@ -139,9 +146,11 @@ func TestIntegrationStaticBinary(t *testing.T) {
 	if !strings.Contains(string(out), "not a dynamic executable") && !strings.Contains(string(out), "statically linked") {
 		t.Errorf("ldd: %s", out)
 	}
-	out, err = exec.Command(bin, "version").CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out), "entpipe "+testVersion+" ") {
-		t.Errorf("entpipe version: %v: %q, want version %s", err, out, testVersion)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, err = exec.Command(bin, args...).CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "entpipe, version "+testVersion+" (branch: , revision: "+testRevision+")\n") {
+			t.Errorf("entpipe %s: %v: %q, want version %s, revision %s", args[0], err, out, testVersion, testRevision)
+		}
 	}
 }
 

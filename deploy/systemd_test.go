@@ -44,6 +44,7 @@ func TestSystemdUnit(t *testing.T) {
 		"StateDirectory":           "entpipe", // /var/lib/entpipe: the default data_dir
 		"Restart":                  "on-failure",
 		"RestartPreventExitStatus": "2",
+		"ExecReload":               "/bin/kill -HUP $MAINPID", // systemctl reload: entpipe reloads on SIGHUP
 		"CapabilityBoundingSet":    "",
 	} {
 		if got := unitValues(unit, key); len(got) != 1 || got[0] != want {

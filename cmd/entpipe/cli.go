@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/prometheus/common/promslog"
 )
 
 // Exit codes, as docs/design.md#conventions fixes them.
@@ -50,6 +52,9 @@ func run(ctx context.Context, args []string, io *stdio) int {
 		}
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return runVersion(ctx, io, args[1:])
+	}
 	for _, c := range cmds {
 		if c.name == args[0] {
 			return c.run(ctx, io, args[1:])
@@ -65,6 +70,7 @@ func usage(w io.Writer, cmds []command) {
 
 Usage:
   entpipe <command> [flags] [args]
+  entpipe --version
 
 Commands:
 `)
@@ -99,29 +105,64 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return exitOK, true
 }
 
-// logFlags are the logging flags every long-running command takes.
-type logFlags struct{ level, format string }
-
-func (l *logFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&l.level, "log.level", "info", "minimum level of log messages: debug, info, warn, error")
-	fs.StringVar(&l.format, "log.format", "text", "log output format: text or json")
+// logFlags are the logging flags every long-running command takes, with
+// the values of Prometheus and its exporters (promslog's flag values):
+// --log.level debug|info|warn|error, --log.format logfmt|json. A bad value
+// is a usage error (exit 2) at parsing.
+type logFlags struct {
+	level  *promslog.Level
+	format *promslog.Format
 }
 
-// logger builds the one logger of the process, on stderr.
-func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(l.level)); err != nil {
-		return nil, fmt.Errorf("-log.level: %q is not one of debug, info, warn, error", l.level)
+func (l *logFlags) register(fs *flag.FlagSet) {
+	l.level, l.format = promslog.NewLevel(), promslog.NewFormat()
+	_ = l.level.Set("info")
+	_ = l.format.Set("logfmt")
+	fs.Var(logLevel{l.level}, "log.level", "only log messages with the given `level` or above: debug, info, warn, error")
+	fs.Var(logFormat{l.format}, "log.format", "output `format` of log messages: logfmt or json")
+}
+
+// logLevel is promslog's level as a flag.Value whose zero value prints
+// (flag's -help calls String on one).
+type logLevel struct{ *promslog.Level }
+
+func (l logLevel) String() string {
+	if l.Level == nil {
+		return ""
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch l.format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	default:
-		return nil, fmt.Errorf("-log.format: %q is not one of text, json", l.format)
+	return l.Level.String()
+}
+
+// logFormat is promslog's format as a flag.Value whose zero value prints.
+// It also accepts text, the name entpipe's first releases gave logfmt, so
+// that their systemd units keep starting.
+type logFormat struct{ *promslog.Format }
+
+func (f logFormat) String() string {
+	if f.Format == nil {
+		return ""
 	}
+	return f.Format.String()
+}
+
+func (f logFormat) Set(s string) error {
+	if s == "text" {
+		s = "logfmt"
+	}
+	return f.Format.Set(s)
+}
+
+// logger builds the one logger of the process, on w (stderr): logfmt
+// (slog's text handler) or JSON, filtered by --log.level, as promslog.New
+// does, without its source attribute: entpipe's records carry a "source"
+// attribute of their own, the name of the configured source, which
+// promslog would rename logged_source.
+func (l *logFlags) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: l.level}
+	if l.format.String() == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // argsRule says which positional arguments a command takes.

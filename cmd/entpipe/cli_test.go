@@ -26,9 +26,25 @@ func TestCLI(t *testing.T) {
 	f(exitOK, "Commands:", "", "-help")
 	f(exitUsage, "Commands:", "")
 	f(exitUsage, "", `unknown command "nope"`, "nope")
-	f(exitOK, "entpipe dev", "", "version")
+	f(exitOK, "entpipe, version ", "", "version")
+	f(exitOK, "entpipe, version ", "", "--version")
+	f(exitOK, "entpipe, version ", "", "-version")
+	f(exitUsage, "", `invalid value "xml" for flag -log.format: unrecognized log format xml`, "run", "-config", "x.yaml", "--log.format", "xml")
+	f(exitUsage, "", `invalid value "loud" for flag -log.level: unrecognized log level loud`, "import", "-config", "x.yaml", "--log.level=loud", "f.log")
 	f(exitOK, "", "Usage: entpipe check -config FILE", "check", "-help")
 	f(exitUsage, "", "flag provided but not defined: -bogus", "check", "-bogus")
+	for _, c := range commands() { // flag's -help calls String on zero flag values
+		args := []string{c.name, "-help"}
+		switch c.name {
+		case "dashboards":
+			args = []string{c.name, "provision", "-help"}
+		case "influx":
+			args = []string{c.name, "setup", "-help"}
+		}
+		if code, _, errOut := runCLI(t, args...); code != exitOK || strings.Contains(errOut, "panic") {
+			t.Errorf("entpipe %v: exit %d\n%s", args, code, errOut)
+		}
+	}
 }
 
 // TestRunConfigurationErrorsExit2: every configuration error of `run`

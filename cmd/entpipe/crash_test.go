@@ -20,7 +20,6 @@ import (
 func TestIntegrationRunSurvivesKill(t *testing.T) {
 	skipShort(t, "end-to-end: builds and runs the binary")
 	s := influxtest.Start(t)
-	s.MustQuery("CREATE DATABASE ref")
 	logs := simulatedLogs(t, 0.05, 0.45)
 	total := 0
 	for _, l := range logs {
@@ -65,9 +64,5 @@ func TestIntegrationRunSurvivesKill(t *testing.T) {
 		t.Errorf("the spool still holds %d bytes after a graceful stop", n)
 	}
 
-	refConfig := writeConfig(t, filepath.Join(t.TempDir(), "ref"), s.URL, "ref/autogen", logs)
-	importAll(t, refConfig, logs)
-	ref := s.Querier()
-	ref.Database = "ref"
-	compareTotals(t, "run killed 6 times (2 while spooling) vs import", totals(t, s.Querier()), totals(t, ref))
+	compareWithImport(t, s, logs, "run killed 6 times (2 while spooling) vs import")
 }

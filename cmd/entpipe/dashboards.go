@@ -89,11 +89,7 @@ or "user:password" for basic authentication.`)
 		fs.Usage()
 		return exitUsage
 	}
-	logger, err := lf.logger(io.err)
-	if err != nil {
-		fmt.Fprintf(io.err, "entpipe dashboards provision: %v\n", err)
-		return exitUsage
-	}
+	logger := lf.logger(io.err)
 	token, err := os.ReadFile(*tokenFile)
 	if err != nil {
 		fmt.Fprintf(io.err, "entpipe dashboards provision: -token-file: %v\n", err)

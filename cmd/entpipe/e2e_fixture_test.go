@@ -13,6 +13,7 @@ import (
 
 	"github.com/entpipe/entpipe/cmd/entpipe/internal/simulate"
 	"github.com/entpipe/entpipe/exporters/influx"
+	"github.com/entpipe/entpipe/exporters/influx/influxtest"
 )
 
 // The end of every end-to-end fixture. sentinelLines are two bot requests
@@ -147,6 +148,15 @@ func advanceAll(t testing.TB, logs []*liveLog, frac float64) int {
 // returns its path.
 func writeConfig(t testing.TB, dataDir, influxURL, bucket string, logs []*liveLog) string {
 	t.Helper()
+	path := filepath.Join(t.TempDir(), "entpipe.yaml")
+	if err := os.WriteFile(path, []byte(configYAML(dataDir, influxURL, bucket, logs)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// configYAML is the text of writeConfig's configuration.
+func configYAML(dataDir, influxURL, bucket string, logs []*liveLog) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `data_dir: %q
 timezone: Europe/Paris
@@ -171,11 +181,7 @@ sources:
       poll_interval: 10ms
 `, l.name, l.department, l.name, l.glob())
 	}
-	path := filepath.Join(t.TempDir(), "entpipe.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return b.String()
 }
 
 // importAll runs `entpipe import` of every log's files, source by source.
@@ -185,6 +191,18 @@ func importAll(t testing.TB, config string, logs []*liveLog) {
 		args := append([]string{"import", "-config", config, "-source", l.name, "-progress", "never"}, l.files()...)
 		runEntpipe(t, 5*time.Minute, args...)
 	}
+}
+
+// compareWithImport runs `entpipe import` of every log's files into a new
+// database, ref, and fails the test unless the totals of s's bucket, where
+// `run` wrote, are the same.
+func compareWithImport(t testing.TB, s *influxtest.Server, logs []*liveLog, what string) {
+	t.Helper()
+	s.MustQuery("CREATE DATABASE ref")
+	importAll(t, writeConfig(t, filepath.Join(t.TempDir(), "ref"), s.URL, "ref/autogen", logs), logs)
+	ref := s.Querier()
+	ref.Database = "ref"
+	compareTotals(t, what, totals(t, s.Querier()), totals(t, ref))
 }
 
 // totals returns, for every measurement, tag set and field, the sum and the

@@ -93,17 +93,24 @@ type runProc struct {
 
 var listenRE = regexp.MustCompile(`msg="entpipe running".* metrics=http://(\S+)/metrics`)
 
-// startRun starts `entpipe run -config config` on 127.0.0.1:0, learns the
-// address from its start-up log and waits until /-/ready answers 200. The
-// process is killed when the test ends if still running.
-func startRun(t testing.TB, config string) *runProc {
+// startRun starts `entpipe run -config config` on 127.0.0.1:0 with the
+// flags extra, learns the address from its start-up log and waits until
+// /-/ready answers 200. The process is killed when the test ends if still
+// running.
+func startRun(t testing.TB, config string, extra ...string) *runProc {
+	t.Helper()
+	args := append([]string{"run", "-config", config, "-web.listen-address", "127.0.0.1:0", "-shutdown-timeout", "2m"}, extra...)
+	return startCmd(t, exec.Command(entpipeBinary(t), args...))
+}
+
+// startCmd starts cmd, an `entpipe run` however launched, as startRun does.
+func startCmd(t testing.TB, cmd *exec.Cmd) *runProc {
 	t.Helper()
 	logf, err := os.CreateTemp(t.TempDir(), "run-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &runProc{t: t, log: logf.Name(), exited: make(chan struct{})}
-	p.cmd = exec.Command(entpipeBinary(t), "run", "-config", config, "-web.listen-address", "127.0.0.1:0", "-shutdown-timeout", "2m")
+	p := &runProc{t: t, log: logf.Name(), exited: make(chan struct{}), cmd: cmd}
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -144,7 +151,7 @@ func startServe(t testing.TB, config string, web prom.ServerConfig) *runProc {
 	p := &runProc{t: t, log: logf.Name(), exited: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		p.err = serve(ctx, cfg, web, 2*time.Minute, slog.New(slog.NewTextHandler(logf, nil)))
+		p.err = serve(ctx, cfg, runOptions{configPath: config, web: web, shutdownTimeout: 2 * time.Minute}, slog.New(slog.NewTextHandler(logf, nil)))
 		close(p.exited)
 	}()
 	t.Cleanup(func() {

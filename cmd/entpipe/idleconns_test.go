@@ -31,7 +31,7 @@ func TestIntegrationRunUnderIdleConnections(t *testing.T) {
 	l, _ := pageViewLogs(t)
 	dataDir := t.TempDir()
 	p := startServe(t, writeConfig(t, dataDir, s.URL, s.Bucket, []*liveLog{l}),
-		prom.ServerConfig{ListenAddress: "127.0.0.1:0", MaxConnections: idle + 100, IdleTimeout: 40 * time.Second})
+		prom.ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}, MaxConnections: idle + 100, IdleTimeout: 40 * time.Second})
 	source := map[string]string{"source": l.name}
 	p.waitMetric("entpipe_lines_total", map[string]string{"result": "too_long"}, time.Minute, func(v float64) bool { return v >= 1 })
 	checkpoint := filepath.Join(dataDir, "state", l.name, "checkpoint.gob")

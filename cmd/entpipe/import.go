@@ -30,11 +30,7 @@ data_dir for the next run and the exit code is 1.`)
 	if !ok {
 		return code
 	}
-	log, err := lf.logger(io.err)
-	if err != nil {
-		fmt.Fprintln(io.err, "entpipe import:", err)
-		return exitUsage
-	}
+	log := lf.logger(io.err)
 	warnExposedSecrets(cfg, log)
 	src, err := pickSource(cfg, *source)
 	if err != nil {

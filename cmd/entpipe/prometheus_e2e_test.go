@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/entpipe/entpipe/collector"
 	"github.com/entpipe/entpipe/exporters/influx/influxtest"
 	"github.com/entpipe/entpipe/exporters/prom/promtest"
 )
@@ -74,13 +78,15 @@ func pageViewLogs(t testing.TB) (*liveLog, map[string]int) {
 
 // TestIntegrationPrometheusScrapesRun is issue 5's acceptance: a real
 // Prometheus scrapes a running `entpipe run` fed logs whose page views are
-// known, and its API returns them in ent_page_views_total.
+// known, and its API returns them in ent_page_views_total. And issue 15's:
+// the scrape is OpenMetrics (Prometheus knows the units), no family is a
+// rate, and every family has its help from the table (metadata API).
 func TestIntegrationPrometheusScrapesRun(t *testing.T) {
 	skipShort(t, "end-to-end: builds and runs the binary")
 	promtest.Require(t, "prometheus")
 	s := influxtest.Start(t)
 	l, want := pageViewLogs(t)
-	p := startRun(t, writeConfig(t, t.TempDir(), s.URL, s.Bucket, []*liveLog{l}))
+	p := startRun(t, writeConfig(t, t.TempDir(), s.URL, s.Bucket, []*liveLog{l}), "--log.format", "logfmt")
 	p.waitMetric("entpipe_lines_total", map[string]string{"result": "too_long"}, time.Minute, func(v float64) bool { return v >= 1 })
 
 	ps := promtest.Start(t, p.addr)
@@ -92,6 +98,38 @@ func TestIntegrationPrometheusScrapesRun(t *testing.T) {
 	}
 	ps.WaitFor(`sum(ent_page_views_total{job="entpipe"})`, float64(total), time.Minute)
 	t.Logf("Prometheus has ent_page_views_total = %d in %d series, as written in the logs", total, len(want))
+
+	meta, err := ps.Metadata(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]collector.MetricDef{}
+	for _, d := range collector.Metrics() {
+		rows[strings.TrimSuffix(d.Name, "_total")] = d // OpenMetrics family names
+	}
+	checked := 0
+	for name, ms := range meta {
+		for _, m := range ms {
+			d, ours := rows[name]
+			switch {
+			case strings.Contains(name, "per_second"):
+				t.Errorf("%s: a rate exported", name)
+			case len(m.Help) < 10:
+				t.Errorf("%s: help %q", name, m.Help)
+			case ours && (m.Help != d.Help || m.Type != d.Type.String() || m.Unit != d.Unit()):
+				t.Errorf("%s: Prometheus has %+v, the table %s %q unit %q", name, m, d.Type, d.Help, d.Unit())
+			case ours:
+				checked++
+			}
+		}
+	}
+	if m := meta["entpipe_source_newest_event_timestamp_seconds"]; len(m) != 1 || m[0].Unit != "seconds" {
+		t.Errorf("entpipe_source_newest_event_timestamp_seconds: metadata %+v, want unit seconds (an OpenMetrics scrape)", m)
+	}
+	if checked < 15 {
+		t.Errorf("only %d families of the table in Prometheus's metadata", checked)
+	}
+	t.Logf("Prometheus's metadata: %d families, %d of them from the table with its help, type and unit, none a rate", len(meta), checked)
 }
 
 // TestIntegrationPromtoolChecksRunMetrics is issue 5's acceptance: after an
@@ -122,4 +160,31 @@ func TestIntegrationPromtoolChecksRunMetrics(t *testing.T) {
 		t.Fatalf("promtool check metrics on the scrape (kept in %s): %v\n%s", scrape, err, out)
 	}
 	t.Logf("promtool check metrics: nothing to report on %d bytes, %d lines of /metrics", len(text), bytes.Count(text, []byte("\n")))
+
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]collector.MetricDef{}
+	for _, d := range collector.Metrics() {
+		rows[d.Name] = d
+	}
+	ours := 0
+	for name, f := range families {
+		d, ok := rows[name]
+		switch {
+		case strings.Contains(name, "per_second"):
+			t.Errorf("%s: a rate exported", name)
+		case len(f.GetHelp()) < 10 || strings.Contains(f.GetHelp(), "self-metric"):
+			t.Errorf("%s: help %q", name, f.GetHelp())
+		case !ok && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") && !strings.HasPrefix(name, "promhttp_"):
+			t.Errorf("%s: served, but not in collector.Metrics()", name)
+		case ok && (f.GetHelp() != d.Help || !strings.EqualFold(f.GetType().String(), d.Type.String())):
+			t.Errorf("%s: served as %s %q, the table says %s %q", name, f.GetType(), f.GetHelp(), d.Type, d.Help)
+		case ok:
+			ours++
+		}
+	}
+	t.Logf("%d families, %d of them rows of collector.Metrics() with their help and type; every family has a help; none is a rate", len(families), ours)
 }

@@ -3,33 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"runtime/debug"
+
+	"github.com/prometheus/common/version"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
-// buildInfo returns the version, the VCS revision and the Go version of
-// this binary, for `entpipe version` and entpipe_build_info.
-func buildInfo() (ver, revision, goVersion string) {
-	revision = "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				revision = s.Value
-			}
-		}
-	}
-	return version, revision, runtime.Version()
-}
-
+// runVersion prints the build information of github.com/prometheus/common/
+// version, which the build sets with -ldflags "-X github.com/prometheus/
+// common/version.Version=…" (Makefile, Dockerfile) as every Prometheus
+// project does; the revision falls back to the one Go records from the
+// VCS. entpipe_build_info (client_golang's version collector) carries the
+// same values.
 func runVersion(_ context.Context, io *stdio, args []string) int {
-	fs := newFlagSet(io, "version", "", "Print the version, VCS revision and Go version of this binary.")
+	fs := newFlagSet(io, "version", "", "Print the version, branch, VCS revision, build user and date, Go version and platform of this binary (also: entpipe --version).")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	v, rev, gov := buildInfo()
-	fmt.Fprintf(io.out, "entpipe %s (revision %s, %s %s/%s)\n", v, rev, gov, runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintln(io.out, version.Print("entpipe"))
 	return exitOK
 }

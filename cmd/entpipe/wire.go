@@ -34,6 +34,14 @@ func newDeps(cfg *Config, stats *collector.Stats, log *slog.Logger) (*deps, erro
 	return &deps{cfg: cfg, loc: loc, salt: salt, stats: stats, log: log}, nil
 }
 
+// with returns the deps of cfg, a reloaded configuration with the same
+// timezone and salt file (see restartOnly).
+func (d *deps) with(cfg *Config) *deps {
+	c := *d
+	c.cfg = cfg
+	return &c
+}
+
 // stateDir is where a source keeps its checkpoints.
 func (d *deps) stateDir(source string) string {
 	return filepath.Join(d.cfg.DataDir, "state", source)
@@ -52,37 +60,30 @@ func (d *deps) enseigno(s SourceConfig) (*enseigno.Source, error) {
 	})
 }
 
-// addSources builds every configured source and hands it to the runner:
-// entlog sources stream, enseigno sources with a URL and infra sources are
-// polled at their interval. An enseigno source without a URL is fed by
-// `entpipe import` only.
-func (d *deps) addSources(r *collector.Runner) error {
+// sources lists the configured sources for the Runner, each with its
+// configuration (a reload restarts the sources whose configuration
+// changed): entlog sources stream, enseigno sources with a URL and infra
+// sources are polled at their interval. An enseigno source without a URL
+// is fed by `entpipe import` only.
+func (d *deps) sources() []collector.Source {
+	var out []collector.Source
 	for _, s := range d.cfg.Sources {
+		src := collector.Source{Name: s.Name, Config: s, Interval: s.Interval}
 		switch {
 		case s.Entlog != nil:
-			src, err := d.entlog(s)
-			if err != nil {
-				return err
-			}
-			r.AddStreamer(s.Name, src)
-		case s.Enseigno != nil:
-			if s.Enseigno.URL == "" {
-				continue
-			}
-			src, err := d.enseigno(s)
-			if err != nil {
-				return err
-			}
-			r.AddGatherer(s.Name, s.Interval, src)
+			src.NewStreamer = func() (collector.Streamer, error) { return d.entlog(s) }
+		case s.Enseigno != nil && s.Enseigno.URL != "":
+			src.NewGatherer = func() (collector.Gatherer, error) { return d.enseigno(s) }
 		case s.Infra != nil:
-			src, err := infra.New(s.Name, *s.Infra, infra.Options{Stats: d.stats, Log: d.log.With("source", s.Name)})
-			if err != nil {
-				return err
+			src.NewGatherer = func() (collector.Gatherer, error) {
+				return infra.New(s.Name, *s.Infra, infra.Options{Stats: d.stats, Log: d.log.With("source", s.Name)})
 			}
-			r.AddGatherer(s.Name, s.Interval, src)
+		default:
+			continue
 		}
+		out = append(out, src)
 	}
-	return nil
+	return out
 }
 
 // vocabulary is the closed list of values of every bounded label, from the

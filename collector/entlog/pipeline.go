@@ -24,7 +24,7 @@ type pipeline struct {
 	results   map[string]int64 // other lines by result since the start of this run
 	published map[string]int64 // part of results already added to Stats
 	counters  map[string]*collector.Counter
-	lag       *collector.Gauge
+	newest    *collector.Gauge     // entpipe_source_newest_event_timestamp_seconds, once a line is parsed
 	warned    map[string]time.Time // last warning per reason (rate limit)
 	skipped   map[string]int       // warnings suppressed since
 	first     int64                // event time span of parsed lines
@@ -44,7 +44,6 @@ func (s *Source) newPipeline() (*pipeline, error) {
 		src: s, st: st,
 		unknownProfile: s.opts.Stats.Counter(collector.MetricLabelOverflows, collector.LabelSource, s.name, collector.LabelLabel, collector.TagProfile),
 		results:        map[string]int64{}, published: map[string]int64{}, counters: map[string]*collector.Counter{},
-		lag:    s.opts.Stats.Gauge(collector.MetricSourceLag, collector.LabelSource, s.name),
 		warned: map[string]time.Time{}, skipped: map[string]int{},
 	}
 	for _, r := range append([]string{resultParsed, resultTooLate}, ParseReasons()...) {
@@ -92,7 +91,9 @@ func (p *pipeline) bad(reason, file string, lineNo int64) {
 	p.skipped[reason] = 0
 }
 
-// publish adds the counts since the last call to Stats and sets the lag.
+// publish adds the counts since the last call to Stats and sets the time of
+// the newest event. That gauge appears with the first parsed line: before,
+// time() minus it would be a lag of fifty years.
 func (p *pipeline) publish() {
 	p.results[resultParsed] = p.parsed
 	for r, n := range p.results {
@@ -107,7 +108,10 @@ func (p *pipeline) publish() {
 		}
 	}
 	if p.last != 0 {
-		p.lag.Set(p.src.now().Sub(time.Unix(0, p.last)).Seconds())
+		if p.newest == nil {
+			p.newest = p.src.opts.Stats.Gauge(collector.MetricSourceNewest, collector.LabelSource, p.src.name)
+		}
+		p.newest.Set(float64(p.last) / 1e9)
 	}
 }
 

@@ -16,9 +16,9 @@ type Options struct {
 	Location *time.Location   // zone for lines without offset AND for Paris days; default Europe/Paris
 	Salt     []byte           // secret, stable across restarts
 	StateDir string           // checkpoints of this source (run mode); "" = none
-	Stats    *collector.Stats // self-metrics (entpipe_lines_total{source,result}, rotations, truncations, lag, checkpoint time)
+	Stats    *collector.Stats // self-metrics (entpipe_lines_total{source,result}, rotations, truncations, newest event time, checkpoint time)
 	Log      *slog.Logger
-	Now      func() time.Time // injected clock (lag, horizon); nil = time.Now
+	Now      func() time.Time // injected clock (checkpoint intervals, warning rate limits, import duration); nil = time.Now
 }
 
 // Source is one entlog source: a set of log files of one ENT, turned into

@@ -121,6 +121,9 @@ func TestIntegrationNginx(t *testing.T) {
 	if got := f[collector.FieldHTTPRequestsPerSec]; got != float64(conns+1) {
 		t.Errorf("http_requests_per_second = %v over 1 s, want %d", got, conns+1)
 	}
+	if got := f[collector.FieldHTTPRequests]; got != int64(conns+1) {
+		t.Errorf("http_requests = %v, want %d", got, conns+1)
+	}
 
 	for _, c := range open {
 		c.Close()

@@ -25,7 +25,7 @@ func (s *Source) probe(ctx context.Context, pr *prober, now time.Time) collector
 	tags[collector.TagTarget] = pr.Name
 	fields := map[string]any{collector.FieldSuccess: int64(0), collector.FieldStatusCode: int64(0)}
 	start := s.now()
-	err := s.get(ctx, pr, fields)
+	err := s.get(ctx, pr, fields, now)
 	fields[collector.FieldDurationSeconds] = max(0, s.now().Sub(start).Seconds())
 	switch {
 	case err != nil && ctx.Err() == nil:
@@ -36,9 +36,11 @@ func (s *Source) probe(ctx context.Context, pr *prober, now time.Time) collector
 	return collector.Point{Measurement: collector.MeasProbe, Tags: tags, Fields: fields, Time: now}
 }
 
-// get runs the request, fills status_code and tls_days_left, and says why
-// the probe failed, if it did.
-func (s *Source) get(ctx context.Context, pr *prober, fields map[string]any) error {
+// get runs the request, fills status_code and tls_days_left (as of now, the
+// point's time, so that the point's time plus tls_days_left is the
+// certificate's NotAfter, which the Prometheus exporter serves), and says
+// why the probe failed, if it did.
+func (s *Source) get(ctx context.Context, pr *prober, fields map[string]any, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, pr.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pr.URL, nil)
@@ -53,7 +55,7 @@ func (s *Source) get(ctx context.Context, pr *prober, fields map[string]any) err
 	defer resp.Body.Close()
 	fields[collector.FieldStatusCode] = int64(resp.StatusCode)
 	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
-		left := resp.TLS.PeerCertificates[0].NotAfter.Sub(s.now())
+		left := resp.TLS.PeerCertificates[0].NotAfter.Sub(now)
 		fields[collector.FieldTLSDaysLeft] = left.Hours() / 24
 	}
 	if resp.StatusCode != pr.ExpectStatus {

@@ -86,9 +86,11 @@ func TestProbeTLS(t *testing.T) {
 	if err != nil || len(points) != 1 {
 		t.Fatalf("err %v, points %v", err, points)
 	}
-	// Clock readings: poll time, probe start, then the certificate check.
-	checkedAt := t0.Add(2 * 15 * time.Second)
-	want := srv.Certificate().NotAfter.Sub(checkedAt).Hours() / 24
+	// Days left as of the poll time, the point's time.
+	if points[0].Time != t0 {
+		t.Errorf("point time %v, want the poll time %v", points[0].Time, t0)
+	}
+	want := srv.Certificate().NotAfter.Sub(t0).Hours() / 24
 	f := points[0].Fields
 	if f[collector.FieldSuccess] != int64(1) || f[collector.FieldTLSDaysLeft] != want {
 		t.Errorf("fields %v, want success 1 and tls_days_left %v", f, want)

@@ -12,8 +12,9 @@ import (
 	"github.com/entpipe/entpipe/collector"
 )
 
-// webStatus derives http_connections and http_requests_per_second from a
-// web server's status page. It keeps the previous request counter; only its
+// webStatus derives http_connections, http_requests (requests since the
+// previous poll, which the Prometheus exporter adds up into a counter) and
+// http_requests_per_second from a web server's status page. It keeps the previous request counter; only its
 // target's goroutine uses it.
 type webStatus struct {
 	read     func(body []byte) (status, error)
@@ -35,10 +36,12 @@ func (w *webStatus) parse(body []byte, now time.Time) (map[string]any, error) {
 		return nil, err
 	}
 	fields := map[string]any{collector.FieldHTTPConnections: cur.connections}
-	// A counter that went down is a server restart: skip one rate rather
-	// than emit a negative one.
+	// A counter that went down is a server restart: skip one poll rather
+	// than emit a negative count.
 	if w.havePrev && w.prev.hasRequests && cur.hasRequests && cur.requests >= w.prev.requests && now.After(w.prevAt) {
-		fields[collector.FieldHTTPRequestsPerSec] = (cur.requests - w.prev.requests) / now.Sub(w.prevAt).Seconds()
+		n := cur.requests - w.prev.requests
+		fields[collector.FieldHTTPRequests] = int64(n)
+		fields[collector.FieldHTTPRequestsPerSec] = n / now.Sub(w.prevAt).Seconds()
 	}
 	w.prev, w.prevAt, w.havePrev = cur, now, true
 	return fields, nil

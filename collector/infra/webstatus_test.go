@@ -62,14 +62,14 @@ func TestWebStatus(t *testing.T) {
 			}
 		})
 	}
-	conns, rps := collector.FieldHTTPConnections, collector.FieldHTTPRequestsPerSec
+	conns, reqs, rps := collector.FieldHTTPConnections, collector.FieldHTTPRequests, collector.FieldHTTPRequestsPerSec
 	f("nginx", false, []string{stubPage(291, 3000), stubPage(5, 3150), stubPage(7, 20)}, []map[string]any{
-		{conns: int64(291)}, {conns: int64(5), rps: 10.0}, {conns: int64(7)}})
+		{conns: int64(291)}, {conns: int64(5), reqs: int64(150), rps: 10.0}, {conns: int64(7)}})
 	f("apache event", true, []string{
 		strings.Replace(apacheEvent, "%d", "1000", 1), strings.Replace(apacheEvent, "%d", "1300", 1),
 		strings.Replace(apacheEvent, "%d", "2", 1)}, []map[string]any{
-		{conns: int64(17)}, {conns: int64(17), rps: 20.0}, {conns: int64(17)}})
-	f("apache prefork", true, []string{apachePrefork}, []map[string]any{{conns: int64(5)}, {conns: int64(5), rps: 0.0}})
+		{conns: int64(17)}, {conns: int64(17), reqs: int64(300), rps: 20.0}, {conns: int64(17)}})
+	f("apache prefork", true, []string{apachePrefork}, []map[string]any{{conns: int64(5)}, {conns: int64(5), reqs: int64(0), rps: 0.0}})
 }
 
 // TestWebStatusGarbage checks that pages that are not status pages are

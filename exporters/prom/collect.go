@@ -2,18 +2,21 @@ package prom
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entpipe/entpipe/collector"
 )
 
-// boundMetric is a metricDef resolved against the schema: its measurement
-// state, field slot, descriptor and value type.
+// boundMetric is a binding resolved against the schema and the table: its
+// measurement state, field slot, descriptor and value type, and the index
+// of the label it is split by (-1: none).
 type boundMetric struct {
-	def   metricDef
+	def   binding
 	meas  *measState
 	slot  int
+	split int
 	desc  *prometheus.Desc
 	vtype prometheus.ValueType
 }
@@ -26,30 +29,46 @@ type boundHistogram struct {
 	desc       *prometheus.Desc
 }
 
-// bind resolves the metric tables; an error means the tables and
-// collector.Schema disagree, a programming mistake caught by any test.
+// bind resolves the bindings; an error means the bindings, the table of
+// collector.Metrics and collector.Schema disagree, a programming mistake
+// caught by any test.
 func (e *Exporter) bind() error {
-	for _, d := range liveMetrics() {
-		m := e.meas[d.measurement]
-		if m == nil {
-			return fmt.Errorf("prom: BUG: %s: unknown measurement %s", d.name, d.measurement)
+	for _, b := range bindings() {
+		def, ok := metricDef(b.metric)
+		m := e.meas[b.measurement]
+		if !ok || m == nil {
+			return fmt.Errorf("prom: BUG: %s: no row in collector.Metrics, or unknown measurement %s", b.metric, b.measurement)
 		}
-		slot, ok := m.fields[d.field]
+		slot, ok := m.fields[b.field]
 		if !ok {
-			return fmt.Errorf("prom: BUG: %s: unknown field %s.%s", d.name, d.measurement, d.field)
+			return fmt.Errorf("prom: BUG: %s: unknown field %s.%s", b.metric, b.measurement, b.field)
 		}
-		vtype := prometheus.GaugeValue
-		if slot.kind == collector.Additive {
-			vtype = prometheus.CounterValue
+		labels := slices.Clone(m.tags)
+		split := slices.Index(labels, b.split)
+		if b.split != "" {
+			if split < 0 {
+				return fmt.Errorf("prom: BUG: %s: %s has no tag %s", b.metric, b.measurement, b.split)
+			}
+			labels = slices.Delete(labels, split, split+1)
 		}
-		e.metrics = append(e.metrics, boundMetric{d, m, slot.idx, newDesc(d.name, d.help, m.tags), vtype})
+		if !slices.Equal(labels, def.Labels) {
+			return fmt.Errorf("prom: BUG: %s: labels %q in collector.Metrics, %q from the schema", b.metric, def.Labels, labels)
+		}
+		if (slot.kind == collector.Additive) != (def.Type == collector.CounterType) || def.Type == collector.HistogramType ||
+			(b.sinceBucket && slot.kind != collector.Level) {
+			return fmt.Errorf("prom: BUG: %s: a %s in collector.Metrics, from a field of kind %d", b.metric, def.Type, slot.kind)
+		}
+		if b.scale == 0 {
+			b.scale = 1
+		}
+		e.metrics = append(e.metrics, boundMetric{b, m, slot.idx, split, descOf(def), valueType(def.Type)})
 	}
 	h := requestDuration()
 	m := e.meas[h.measurement]
 	if m == nil {
 		return fmt.Errorf("prom: BUG: unknown measurement %s", h.measurement)
 	}
-	e.histogram = boundHistogram{def: h, meas: m, desc: newDesc(h.name, h.help, m.tags)}
+	e.histogram = boundHistogram{def: h, meas: m, desc: newDesc(h.name)}
 	for _, f := range append([]string{h.count, h.sum}, h.boundFields...) {
 		slot, ok := m.fields[f]
 		if !ok || slot.kind != collector.Additive {
@@ -73,24 +92,35 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 		ch <- b.desc
 	}
 	ch <- e.histogram.desc
-	for _, m := range e.constant {
-		ch <- m.Desc()
-	}
+	ch <- e.capacityDescs.perDay
+	ch <- e.capacityDescs.peak
 }
 
 // Collect implements prometheus.Collector: one sample per series and field
 // that received a value.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range e.constant {
-		ch <- m
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	for _, m := range e.capacity {
+		ch <- m
+	}
 	for _, b := range e.metrics {
 		for _, sr := range b.meas.series {
-			if sr.present[b.slot] {
-				ch <- prometheus.MustNewConstMetric(b.desc, b.vtype, sr.values[b.slot]*b.def.scale, sr.labels...)
+			if !sr.present[b.slot] {
+				continue
 			}
+			labels := sr.labels
+			if b.split >= 0 {
+				if labels[b.split] != b.def.splitValue {
+					continue
+				}
+				labels = slices.Delete(slices.Clone(labels), b.split, b.split+1)
+			}
+			v := sr.values[b.slot] * b.def.scale
+			if b.def.sinceBucket {
+				v += float64(sr.levelTime[b.slot].UnixNano()) / 1e9
+			}
+			ch <- prometheus.MustNewConstMetric(b.desc, b.vtype, v, labels...)
 		}
 	}
 	h := e.histogram
@@ -106,28 +136,27 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// constantMetrics are the samples fixed at start-up: capacity and build info.
-func constantMetrics(opts Options) ([]prometheus.Metric, error) {
-	site := []string{collector.TagDepartment, collector.TagENT}
-	perDay := newDesc(metricCapacityVisitsPerDay, "Visits per day the ENT is sized for (capacity: in the configuration).", site)
-	peak := newDesc(metricCapacityPeakHour, "Share of a day's capacity the busiest hour may carry (capacity: in the configuration).", site)
-	build := newDesc(metricBuildInfo, "A constant 1 labelled with the version, VCS revision and Go version of entpipe.",
-		[]string{"version", "revision", "goversion"})
-	out := []prometheus.Metric{}
-	for _, c := range opts.Capacity {
-		for desc, v := range map[*prometheus.Desc]float64{perDay: c.VisitsPerDay, peak: c.PeakHourRatio} {
-			m, err := prometheus.NewConstMetric(desc, prometheus.GaugeValue, v, c.Department, c.ENT)
+// capacityDescs describe the ent_capacity_* gauges of the configuration's
+// capacity: section.
+type capacityDescs struct{ perDay, peak *prometheus.Desc }
+
+func newCapacityDescs() capacityDescs {
+	return capacityDescs{perDay: newDesc(collector.MetricCapacityVisitsPerDay), peak: newDesc(collector.MetricCapacityPeakHour)}
+}
+
+// metrics returns the samples of list.
+func (c capacityDescs) metrics(list []Capacity) ([]prometheus.Metric, error) {
+	out := make([]prometheus.Metric, 0, 2*len(list))
+	for _, item := range list {
+		for desc, v := range map[*prometheus.Desc]float64{c.perDay: item.VisitsPerDay, c.peak: item.PeakHourRatio} {
+			m, err := prometheus.NewConstMetric(desc, prometheus.GaugeValue, v, item.Department, item.ENT)
 			if err != nil {
-				return nil, fmt.Errorf("prom: capacity %s/%s: %w", c.Department, c.ENT, err)
+				return nil, fmt.Errorf("prom: capacity %s/%s: %w", item.Department, item.ENT, err)
 			}
 			out = append(out, m)
 		}
 	}
-	m, err := prometheus.NewConstMetric(build, prometheus.GaugeValue, 1, opts.Version, opts.Revision, opts.GoVersion)
-	if err != nil {
-		return nil, fmt.Errorf("prom: build info: %w", err)
-	}
-	return append(out, m), nil
+	return out, nil
 }
 
 // selfMetrics exports a collector.Stats snapshot at scrape time, with the
@@ -148,11 +177,7 @@ type selfDesc struct {
 func newSelfMetrics(stats *collector.Stats) selfMetrics {
 	s := selfMetrics{stats: stats, descs: map[string]selfDesc{}}
 	for _, d := range collector.SelfMetrics() {
-		vtype := prometheus.GaugeValue
-		if d.Type == collector.CounterType {
-			vtype = prometheus.CounterValue
-		}
-		s.descs[d.Name] = selfDesc{newDesc(d.Name, d.Help, d.Labels), vtype}
+		s.descs[d.Name] = selfDesc{descOf(d), valueType(d.Type)}
 	}
 	return s
 }

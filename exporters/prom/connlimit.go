@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/entpipe/entpipe/collector"
 )
 
-// connLimiter is the server's listener: it keeps at most max connections
-// open, so that clients cannot take the file descriptors that sources,
-// checkpoints and the spool need, and it never makes a new client wait
-// behind clients that hold connections and do nothing. At the limit it
+// connLimiter wraps the server's listeners (limitedListener): it keeps at
+// most max connections open on all of them together, so that clients
+// cannot take the file descriptors that sources, checkpoints and the spool
+// need, and it never makes a new client wait behind clients that hold
+// connections and do nothing. At the limit it
 // closes the connection idle for the longest time (a keep-alive connection
 // between two requests), else the oldest one that has not sent a request yet
 // (ReadHeaderTimeout would close it anyway): Prometheus scraping /metrics
@@ -21,19 +24,26 @@ import (
 // closed; when every other one is, the new one waits for one of them to
 // end, which WriteTimeout bounds.
 //
-// The http.Server reports each connection's state through track
+// The http.Servers report each connection's state through track
 // (http.Server.ConnState).
 type connLimiter struct {
-	net.Listener // set by Server.Listen
-	max          int
-	log          *slog.Logger
+	max int
+	log *slog.Logger
+	// descs of the entpipe_http_* metrics (Collect)
+	connectionsDesc, maxDesc, evictedDesc *prometheus.Desc
 
 	mu      sync.Mutex
-	changed *sync.Cond // a connection closed or changed state, or the listener closed
+	changed *sync.Cond // a connection closed or changed state, or a listener closed
 	conns   map[*limitedConn]struct{}
-	closed  bool
 	evicted uint64
 	warned  time.Time // last "limit reached" warning
+}
+
+// limitedListener is one listener of the server under the limiter.
+type limitedListener struct {
+	net.Listener
+	l      *connLimiter
+	closed bool // guarded by l.mu
 }
 
 // limitedConn is an accepted connection and what the limiter knows of it.
@@ -48,29 +58,38 @@ type limitedConn struct {
 const evictionWarnEvery = time.Minute
 
 func newConnLimiter(max int, log *slog.Logger) *connLimiter {
-	l := &connLimiter{max: max, log: log, conns: map[*limitedConn]struct{}{}}
+	l := &connLimiter{max: max, log: log, conns: map[*limitedConn]struct{}{},
+		connectionsDesc: newDesc(collector.MetricHTTPConnections), maxDesc: newDesc(collector.MetricHTTPMaxConnections),
+		evictedDesc: newDesc(collector.MetricHTTPEvicted)}
 	l.changed = sync.NewCond(&l.mu)
 	return l
 }
 
+// wrap puts ln under the limiter.
+func (l *connLimiter) wrap(ln net.Listener) *limitedListener {
+	return &limitedListener{Listener: ln, l: l}
+}
+
 // Accept accepts a connection, then makes room for it: at the limit, it
 // closes another connection, or waits while every other one serves a
-// request. At most max connections are open, and one more waits here.
-func (l *connLimiter) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
+// request. At most max connections are open, and one more per listener
+// waits here.
+func (ll *limitedListener) Accept() (net.Conn, error) {
+	c, err := ll.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
+	l := ll.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for len(l.conns) >= l.max && !l.closed {
+	for len(l.conns) >= l.max && !ll.closed {
 		if v := l.victim(); v != nil {
 			l.evict(v)
 			continue
 		}
 		l.changed.Wait()
 	}
-	if l.closed {
+	if ll.closed {
 		_ = c.Close()
 		return nil, net.ErrClosed
 	}
@@ -129,13 +148,13 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 	l.changed.Broadcast()
 }
 
-// Close closes the listener and wakes an Accept waiting for room.
-func (l *connLimiter) Close() error {
-	l.mu.Lock()
-	l.closed = true
-	l.changed.Broadcast()
-	l.mu.Unlock()
-	return l.Listener.Close()
+// Close closes the listener and wakes its Accept waiting for room.
+func (ll *limitedListener) Close() error {
+	ll.l.mu.Lock()
+	ll.closed = true
+	ll.l.changed.Broadcast()
+	ll.l.mu.Unlock()
+	return ll.Listener.Close()
 }
 
 // Close forgets the connection, then closes it.
@@ -147,21 +166,11 @@ func (c *limitedConn) Close() error {
 	return c.Conn.Close()
 }
 
-var (
-	connectionsDesc = prometheus.NewDesc("entpipe_http_connections",
-		"Connections open on the metrics server, by state: new (no request yet), active (serving a request), idle (keep-alive between requests), hijacked.",
-		[]string{"state"}, nil)
-	maxConnectionsDesc = prometheus.NewDesc("entpipe_http_max_connections",
-		"Most connections the metrics server keeps open (-web.max-connections, lowered to fit the open-files limit).", nil, nil)
-	evictedDesc = prometheus.NewDesc("entpipe_http_connections_evicted_total",
-		"Idle or silent connections the metrics server closed to accept new ones at the connection limit.", nil, nil)
-)
-
 // Describe implements prometheus.Collector.
 func (l *connLimiter) Describe(ch chan<- *prometheus.Desc) {
-	ch <- connectionsDesc
-	ch <- maxConnectionsDesc
-	ch <- evictedDesc
+	ch <- l.connectionsDesc
+	ch <- l.maxDesc
+	ch <- l.evictedDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -174,8 +183,8 @@ func (l *connLimiter) Collect(ch chan<- prometheus.Metric) {
 	evicted := l.evicted
 	l.mu.Unlock()
 	for state, n := range counts {
-		ch <- prometheus.MustNewConstMetric(connectionsDesc, prometheus.GaugeValue, float64(n), state.String())
+		ch <- prometheus.MustNewConstMetric(l.connectionsDesc, prometheus.GaugeValue, float64(n), state.String())
 	}
-	ch <- prometheus.MustNewConstMetric(maxConnectionsDesc, prometheus.GaugeValue, float64(l.max))
-	ch <- prometheus.MustNewConstMetric(evictedDesc, prometheus.CounterValue, float64(evicted))
+	ch <- prometheus.MustNewConstMetric(l.maxDesc, prometheus.GaugeValue, float64(l.max))
+	ch <- prometheus.MustNewConstMetric(l.evictedDesc, prometheus.CounterValue, float64(evicted))
 }

@@ -173,7 +173,10 @@ func TestServerErrorLogHasNoAddresses(t *testing.T) {
 	defer logs.Close()
 	e, reg := newTestExporter(t, Options{})
 	write(t, e, active(0, 12))
-	s := NewServer(ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: webConfig}, reg, nil, slog.New(slog.NewTextHandler(logs, nil)))
+	s, err := NewServer(ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}, WebConfigFile: webConfig}, reg, nil, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	serveUntilCleanup(t, s)
 	if resp, err := http.Get("http://" + s.Addr() + "/metrics"); err == nil {
 		resp.Body.Close()

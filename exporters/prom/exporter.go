@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
 	"github.com/entpipe/entpipe/collector"
 )
@@ -37,8 +38,6 @@ type Options struct {
 	Vocabulary map[string][]string
 	// Capacity is exported as ent_capacity_* gauges for the alert rules.
 	Capacity []Capacity
-	// Version, Revision and GoVersion label entpipe_build_info.
-	Version, Revision, GoVersion string
 	// Horizon bounds the memory of rewritable buckets (DefaultHorizon if 0):
 	// a bucket older than a series' newest one by more than Horizon no
 	// longer changes counters.
@@ -55,19 +54,23 @@ type Options struct {
 // bucket and never go back to an older one. Write and Collect are safe for
 // concurrent use; Write does not retain the points.
 type Exporter struct {
-	log        *slog.Logger
-	stats      *collector.Stats
+	log       *slog.Logger
+	stats     *collector.Stats
+	meas      map[string]*measState
+	metrics   []boundMetric
+	histogram boundHistogram
+	capacityDescs
+
+	mu         sync.Mutex // guards the series of every measState and what follows
 	vocabulary map[string]map[string]bool
-	meas       map[string]*measState
-	metrics    []boundMetric
-	histogram  boundHistogram
-	constant   []prometheus.Metric // capacity and build info
-	mu         sync.Mutex          // guards the series of every measState and folded
-	folded     map[string]bool     // label keys already reported as overflowing
+	capacity   []prometheus.Metric
+	folded     map[string]bool // label keys already reported as overflowing
 }
 
-// NewExporter builds an Exporter and registers it, with the self-metrics of
-// opts.Stats, on reg.
+// NewExporter builds an Exporter and registers it on reg, with the
+// self-metrics of opts.Stats and entpipe_build_info (client_golang's version
+// collector, labelled from github.com/prometheus/common/version, which the
+// build sets with -ldflags).
 func NewExporter(reg prometheus.Registerer, opts Options) (*Exporter, error) {
 	if opts.Log == nil {
 		return nil, errors.New("prom: Options.Log is required")
@@ -78,33 +81,46 @@ func NewExporter(reg prometheus.Registerer, opts Options) (*Exporter, error) {
 	if opts.Stats == nil {
 		opts.Stats = collector.NewStats()
 	}
-	e := &Exporter{log: opts.Log, stats: opts.Stats, vocabulary: map[string]map[string]bool{},
-		meas: map[string]*measState{}, folded: map[string]bool{}}
-	for key, values := range opts.Vocabulary {
-		set := map[string]bool{collector.Other: true}
-		for _, v := range values {
-			set[v] = true
-		}
-		e.vocabulary[key] = set
-	}
+	e := &Exporter{log: opts.Log, stats: opts.Stats, meas: map[string]*measState{}, folded: map[string]bool{},
+		capacityDescs: newCapacityDescs()}
 	for _, ms := range collector.Schema() {
 		e.meas[ms.Name] = newMeasState(ms, opts.Horizon)
 	}
 	if err := e.bind(); err != nil {
 		return nil, err
 	}
-	constant, err := constantMetrics(opts)
-	if err != nil {
+	if err := e.Configure(opts.Vocabulary, opts.Capacity); err != nil {
 		return nil, err
 	}
-	e.constant = constant
-	if err := reg.Register(e); err != nil {
-		return nil, fmt.Errorf("prom: register exporter: %w", err)
-	}
-	if err := reg.Register(newSelfMetrics(opts.Stats)); err != nil {
-		return nil, fmt.Errorf("prom: register self-metrics: %w", err)
+	for what, c := range map[string]prometheus.Collector{"exporter": e, "self-metrics": newSelfMetrics(opts.Stats),
+		"build info": versioncollector.NewCollector("entpipe")} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("prom: register %s: %w", what, err)
+		}
 	}
 	return e, nil
+}
+
+// Configure replaces the vocabulary and the capacity (see Options): a
+// configuration reload calls it. Series already folded into "other" stay
+// as they are; values newly allowed get series of their own from then on.
+func (e *Exporter) Configure(vocabulary map[string][]string, capacity []Capacity) error {
+	c, err := e.capacityDescs.metrics(capacity)
+	if err != nil {
+		return err
+	}
+	vocab := map[string]map[string]bool{}
+	for key, values := range vocabulary {
+		set := map[string]bool{collector.Other: true}
+		for _, v := range values {
+			set[v] = true
+		}
+		vocab[key] = set
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.vocabulary, e.capacity = vocab, c
+	return nil
 }
 
 // Write implements collector.Sink. Points of unknown measurements are

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/version"
 
 	"github.com/entpipe/entpipe/collector"
 )
@@ -55,21 +57,15 @@ func active(minute int, open int64) collector.Point {
 		Time:   t0.Add(time.Duration(minute) * time.Minute)}
 }
 
-// selfHeader is the HELP and TYPE lines of a self-metric: its row of
-// collector.SelfMetrics.
-func selfHeader(t *testing.T, name string) string {
+// header is the HELP and TYPE lines of a metric: its row of
+// collector.Metrics.
+func header(t *testing.T, name string) string {
 	t.Helper()
-	for _, d := range collector.SelfMetrics() {
-		if d.Name == name {
-			typ := "gauge"
-			if d.Type == collector.CounterType {
-				typ = "counter"
-			}
-			return fmt.Sprintf("# HELP %s %s\n# TYPE %s %s\n", name, d.Help, name, typ)
-		}
+	d, ok := metricDef(name)
+	if !ok {
+		t.Fatalf("%s is not in collector.Metrics", name)
 	}
-	t.Fatalf("%s is not in collector.SelfMetrics", name)
-	return ""
+	return fmt.Sprintf("# HELP %s %s\n# TYPE %s %s\n", name, d.Help, name, d.Type)
 }
 
 func compare(t *testing.T, reg *prometheus.Registry, want string, names ...string) {
@@ -108,13 +104,15 @@ func TestExporterGaugesNeverGoBack(t *testing.T) {
 	write(t, e, collector.Point{Measurement: collector.MeasVisitors,
 		Tags:   map[string]string{"department": "92", "ent": "ent92", "profile": "eleve", "period": "day"},
 		Fields: map[string]any{collector.FieldUniqueVisitors: int64(7000)}, Time: t0.Truncate(24 * time.Hour).Add(-24 * time.Hour)})
+	write(t, e, collector.Point{Measurement: collector.MeasVisitors,
+		Tags:   map[string]string{"department": "92", "ent": "ent92", "profile": "eleve", "period": "month"},
+		Fields: map[string]any{collector.FieldUniqueVisitors: int64(52000)}, Time: t0.Truncate(24 * time.Hour).Add(-24 * time.Hour)})
 	compare(t, reg, `# HELP ent_open_visits Visits in progress at the end of the newest minute.
 # TYPE ent_open_visits gauge
 ent_open_visits{department="92",ent="ent92"} 130
-# HELP ent_unique_visitors Exact unique visitors of the current Europe/Paris day, ISO week or month.
-# TYPE ent_unique_visitors gauge
-ent_unique_visitors{department="92",ent="ent92",period="day",profile="eleve"} 4000
-`, "ent_open_visits", "ent_unique_visitors")
+`+header(t, collector.MetricDailyVisitors)+`ent_daily_unique_visitors{department="92",ent="ent92",profile="eleve"} 4000
+`+header(t, collector.MetricMonthlyVisitors)+`ent_monthly_unique_visitors{department="92",ent="ent92",profile="eleve"} 52000
+`, "ent_open_visits", collector.MetricDailyVisitors, collector.MetricWeeklyVisitors, collector.MetricMonthlyVisitors)
 }
 
 func TestExporterHistogram(t *testing.T) {
@@ -156,7 +154,7 @@ func TestExporterHorizon(t *testing.T) {
 	compare(t, reg, pageViewsHeader+`
 ent_page_views_total{department="92",ent="ent92",profile="eleve",service="mail"} 6
 `, "ent_page_views_total")
-	compare(t, reg, selfHeader(t, collector.MetricPromLatePoints)+`entpipe_prom_late_points_total{measurement="ent_service"} 1
+	compare(t, reg, header(t, collector.MetricPromLatePoints)+`entpipe_prom_late_points_total{measurement="ent_service"} 1
 `, "entpipe_prom_late_points_total")
 }
 
@@ -179,7 +177,7 @@ ent_page_views_total{department="92",ent="ent92",profile="eleve",service="mail"}
 ent_page_views_total{department="92",ent="ent92",profile="eleve",service="other"} 11
 ent_page_views_total{department="92",ent="ent92",profile="other",service="mail"} 5
 `, "ent_page_views_total")
-	compare(t, reg, selfHeader(t, collector.MetricLabelOverflows)+`entpipe_label_overflows_total{label="profile",source="prom"} 1
+	compare(t, reg, header(t, collector.MetricLabelOverflows)+`entpipe_label_overflows_total{label="profile",source="prom"} 1
 entpipe_label_overflows_total{label="service",source="prom"} 5
 `, "entpipe_label_overflows_total")
 	body, err := testutil.CollectAndFormat(e, expfmt.TypeTextPlain)
@@ -214,7 +212,7 @@ func TestExporterConstantMetrics(t *testing.T) {
 	stats := collector.NewStats()
 	stats.Gauge(collector.MetricSourceUp, "source", "ent92").Set(1)
 	stats.Counter(collector.MetricLines, "source", "ent92", "result", "parsed").Add(42)
-	_, reg := newTestExporter(t, Options{Stats: stats, Version: "1.0.0", Revision: "abc", GoVersion: "go1.26",
+	e, reg := newTestExporter(t, Options{Stats: stats,
 		Capacity: []Capacity{
 			{Site: collector.Site{Department: "92", ENT: "ent92"}, VisitsPerDay: 180000, PeakHourRatio: 0.15},
 			{Site: collector.Site{Department: "78", ENT: "oze78"}, VisitsPerDay: 30000, PeakHourRatio: 0.2},
@@ -227,12 +225,21 @@ ent_capacity_visits_per_day{department="78",ent="oze78"} 30000
 # TYPE ent_capacity_peak_hour_ratio gauge
 ent_capacity_peak_hour_ratio{department="92",ent="ent92"} 0.15
 ent_capacity_peak_hour_ratio{department="78",ent="oze78"} 0.2
-# HELP entpipe_build_info A constant 1 labelled with the version, VCS revision and Go version of entpipe.
-# TYPE entpipe_build_info gauge
-entpipe_build_info{goversion="go1.26",revision="abc",version="1.0.0"} 1
-`+selfHeader(t, collector.MetricLines)+`entpipe_lines_total{result="parsed",source="ent92"} 42
-`+selfHeader(t, collector.MetricSourceUp)+`entpipe_source_up{source="ent92"} 1
+`+header(t, collector.MetricBuildInfo)+`entpipe_build_info{branch="",goarch="`+runtime.GOARCH+`",goos="`+runtime.GOOS+`",goversion="`+runtime.Version()+`",revision="`+version.GetRevision()+`",tags="`+version.GetTags()+`",version=""} 1
+`+header(t, collector.MetricLines)+`entpipe_lines_total{result="parsed",source="ent92"} 42
+`+header(t, collector.MetricSourceUp)+`entpipe_source_up{source="ent92"} 1
 `, "ent_capacity_visits_per_day", "ent_capacity_peak_hour_ratio", "entpipe_build_info", "entpipe_lines_total", "entpipe_source_up")
+
+	// A reload replaces the capacity and the vocabulary.
+	if err := e.Configure(map[string][]string{"service": {"mail"}}, []Capacity{
+		{Site: collector.Site{Department: "78", ENT: "oze78"}, VisitsPerDay: 40000, PeakHourRatio: 0.2}}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, e, service(0, "eleve", "mail", 1), service(0, "eleve", "notes", 1))
+	compare(t, reg, header(t, collector.MetricCapacityVisitsPerDay)+`ent_capacity_visits_per_day{department="78",ent="oze78"} 40000
+`+pageViewsHeader+`ent_page_views_total{department="92",ent="ent92",profile="eleve",service="mail"} 1
+ent_page_views_total{department="92",ent="ent92",profile="eleve",service="other"} 1
+`, collector.MetricCapacityVisitsPerDay, collector.MetricPageViews)
 }
 
 func TestExporterLint(t *testing.T) {
@@ -332,12 +339,49 @@ func TestSelfMetricsFromTable(t *testing.T) {
 		if d.Type == collector.CounterType {
 			wantType = dto.MetricType_COUNTER
 		}
+		if f.GetUnit() != d.Unit() {
+			t.Errorf("%s: unit %q, want %q", d.Name, f.GetUnit(), d.Unit())
+		}
 		var names []string
 		for _, l := range f.GetMetric()[0].GetLabel() {
 			names = append(names, l.GetName())
 		}
 		if f.GetHelp() != d.Help || f.GetType() != wantType || !slices.Equal(names, slices.Sorted(slices.Values(d.Labels))) {
 			t.Errorf("%s exported as %s %q %v, want %s %q %v", d.Name, f.GetType(), f.GetHelp(), names, wantType, d.Help, d.Labels)
+		}
+	}
+}
+
+// TestExporterInfraAndProbes: the web server's request counts per poll add
+// up into a counter, the network rates are left to node_exporter, and the
+// certificate's days left become its expiry timestamp, steady from one
+// probe to the next.
+func TestExporterInfraAndProbes(t *testing.T) {
+	e, reg := newTestExporter(t, Options{})
+	infra := func(s int, requests int64) collector.Point {
+		return collector.Point{Measurement: collector.MeasInfraLoad, Time: t0.Add(time.Duration(s) * time.Second),
+			Tags: map[string]string{"department": "92", "ent": "ent92", "host": "front1"},
+			Fields: map[string]any{collector.FieldHTTPRequests: requests, collector.FieldHTTPRequestsPerSec: float64(requests) / 15,
+				collector.FieldNetReceiveBps: 1e6, collector.FieldNetTransmitBps: 2e6}}
+	}
+	notAfter := t0.Add(30*24*time.Hour + 90*time.Minute)
+	probe := func(s int) collector.Point {
+		t := t0.Add(time.Duration(s) * time.Second)
+		return collector.Point{Measurement: collector.MeasProbe, Time: t,
+			Tags:   map[string]string{"department": "92", "ent": "ent92", "target": "login"},
+			Fields: map[string]any{collector.FieldTLSDaysLeft: notAfter.Sub(t).Hours() / 24}}
+	}
+	write(t, e, infra(15, 300), infra(30, 450), infra(30, 450), probe(0), probe(15))
+	compare(t, reg, header(t, collector.MetricInfraHTTPRequests)+`infra_http_requests_total{department="92",ent="ent92",host="front1"} 750
+`+header(t, collector.MetricProbeTLSExpiry)+`ent_probe_tls_expiry_timestamp_seconds{department="92",ent="ent92",target="login"} `+
+		fmt.Sprint(float64(notAfter.Unix()))+"\n", collector.MetricInfraHTTPRequests, collector.MetricProbeTLSExpiry)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if strings.Contains(f.GetName(), "per_second") || strings.Contains(f.GetName(), "network") {
+			t.Errorf("%s exported", f.GetName())
 		}
 	}
 }

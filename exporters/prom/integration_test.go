@@ -20,16 +20,21 @@ func runServer(t *testing.T, points []collector.Point) *Server {
 	stats := collector.NewStats()
 	stats.Counter(collector.MetricLines, "source", "ent92", "result", collector.ResultParsed).Add(1234)
 	stats.Gauge(collector.MetricSourceUp, "source", "ent92").Set(1)
-	e, reg := newTestExporter(t, Options{Stats: stats, Version: "test", Revision: "unknown", GoVersion: "go",
+	e, reg := newTestExporter(t, Options{Stats: stats,
 		Capacity: []Capacity{{Site: collector.Site{Department: "92", ENT: "ent92"}, VisitsPerDay: 180000, PeakHourRatio: 0.15}}})
 	write(t, e, points...)
-	s := NewServer(ServerConfig{ListenAddress: "127.0.0.1:0"}, reg, func() bool { return true }, e.log)
+	s, err := NewServer(ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}}, reg, func() bool { return true }, e.log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	serveUntilCleanup(t, s)
 	return s
 }
 
 // TestIntegrationPromtoolCheckMetrics lints a real scrape of the server fed
-// every measurement with promtool check metrics, which must say nothing.
+// every measurement with promtool check metrics, which must say nothing,
+// and finds in it every family of collector.ExporterMetrics, with its help
+// and type.
 func TestIntegrationPromtoolCheckMetrics(t *testing.T) {
 	promtool := promtest.Require(t, "promtool")
 	s := runServer(t, realisticPoints(t0, 5))
@@ -42,12 +47,18 @@ func TestIntegrationPromtoolCheckMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"ent_page_views_total", "ent_visits_total", "ent_requests_total", "ent_response_bytes_total",
-		"ent_request_duration_seconds_bucket", "ent_open_visits", "ent_unique_visitors", "enseigno_sessions",
-		"infra_cpu_utilization_ratio", "ent_probe_success", "ent_capacity_visits_per_day", "entpipe_build_info",
-		"entpipe_lines_total"} {
-		if !strings.Contains(string(body), "\n"+name+"{") {
-			t.Errorf("scrape lacks %s", name)
+	for _, d := range collector.ExporterMetrics() {
+		sample := d.Name + "{"
+		if d.Type == collector.HistogramType {
+			sample = d.Name + "_bucket{"
+		}
+		if len(d.Labels) == 0 {
+			sample = d.Name + " "
+		}
+		for _, want := range []string{"# HELP " + d.Name + " " + d.Help + "\n", "# TYPE " + d.Name + " " + d.Type.String() + "\n", "\n" + sample} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("scrape lacks %q", want)
+			}
 		}
 	}
 	cmd := exec.Command(promtool, "check", "metrics")

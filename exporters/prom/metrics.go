@@ -1,70 +1,90 @@
 package prom
 
 import (
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entpipe/entpipe/collector"
 )
 
-// metricDef maps one field of one measurement to a Prometheus metric. The
-// labels are the measurement's schema tags, in schema order; scale converts
-// the stored unit to the Prometheus base unit (hours → seconds…).
-type metricDef struct {
+// binding makes one metric of collector.ExporterMetrics from one field of
+// one measurement: the table gives its name, type, labels, unit and help,
+// the binding says where its values come from. bind checks that the two
+// agree with collector.Schema (labels = the measurement's tags, counters =
+// Additive fields).
+type binding struct {
+	metric             string
 	measurement, field string
-	name, help         string
-	scale              float64
+	// split keeps the series whose tag split is splitValue, without that
+	// label: one metric per unique-visitor period, since a sum over
+	// periods would mean nothing.
+	split, splitValue string
+	// scale converts the stored unit to the base unit (hours → seconds);
+	// 0 means 1.
+	scale float64
+	// sinceBucket adds the bucket's Unix time to the scaled value: a time
+	// left as of the bucket becomes the timestamp it ends at (days left →
+	// expiry), which does not drift between two probes.
+	sinceBucket bool
+}
+
+// bindings is the table of every metric the exporter derives from points;
+// exporters/prom/README.md's table is generated from it and
+// collector.Metrics(). Fields absent from it are not exported:
+// ent_traffic's page_views (which ent_service splits by service), the
+// duration fields of ent_requests (the histogram carries them), and
+// infra_load's per-second rates (node_exporter exports the network bytes
+// as counters, and http_requests makes the request counter).
+func bindings() []binding {
+	const hour, day = 3600, 86400
+	visitors := func(metric, period string) binding {
+		return binding{metric: metric, measurement: collector.MeasVisitors, field: collector.FieldUniqueVisitors,
+			split: collector.TagPeriod, splitValue: period}
+	}
+	return []binding{
+		{metric: collector.MetricVisits, measurement: collector.MeasTraffic, field: collector.FieldVisits},
+		{metric: collector.MetricPageViews, measurement: collector.MeasService, field: collector.FieldPageViews},
+		{metric: collector.MetricRequests, measurement: collector.MeasRequests, field: collector.FieldRequests},
+		{metric: collector.MetricResponseBytes, measurement: collector.MeasRequests, field: collector.FieldBytes},
+		{metric: collector.MetricRequestMaxDuration, measurement: collector.MeasRequests, field: collector.FieldDurationMax},
+		{metric: collector.MetricOpenVisits, measurement: collector.MeasActive, field: collector.FieldOpenVisits},
+		visitors(collector.MetricDailyVisitors, collector.PeriodDay),
+		visitors(collector.MetricWeeklyVisitors, collector.PeriodWeek),
+		visitors(collector.MetricMonthlyVisitors, collector.PeriodMonth),
+		{metric: collector.MetricEnseignoAccounts, measurement: collector.MeasEnseigno, field: collector.FieldActivatedAccounts},
+		{metric: collector.MetricEnseignoSessions, measurement: collector.MeasEnseigno, field: collector.FieldSessions},
+		{metric: collector.MetricEnseignoTutoring, measurement: collector.MeasEnseigno, field: collector.FieldTutoringHours, scale: hour},
+		{metric: collector.MetricEnseignoCourseSheets, measurement: collector.MeasEnseigno, field: collector.FieldCourseSheets},
+		{metric: collector.MetricEnseignoExercises, measurement: collector.MeasEnseigno, field: collector.FieldExercises},
+		{metric: collector.MetricInfraCPU, measurement: collector.MeasInfraLoad, field: collector.FieldCPUUtilization},
+		{metric: collector.MetricInfraMemory, measurement: collector.MeasInfraLoad, field: collector.FieldMemoryUtilization},
+		{metric: collector.MetricInfraLoad1PerCore, measurement: collector.MeasInfraLoad, field: collector.FieldLoad1PerCore},
+		{metric: collector.MetricInfraDiskIO, measurement: collector.MeasInfraLoad, field: collector.FieldDiskIOUtilization},
+		{metric: collector.MetricInfraHTTPConnections, measurement: collector.MeasInfraLoad, field: collector.FieldHTTPConnections},
+		{metric: collector.MetricInfraHTTPRequests, measurement: collector.MeasInfraLoad, field: collector.FieldHTTPRequests},
+		{metric: collector.MetricProbeSuccess, measurement: collector.MeasProbe, field: collector.FieldSuccess},
+		{metric: collector.MetricProbeDuration, measurement: collector.MeasProbe, field: collector.FieldDurationSeconds},
+		{metric: collector.MetricProbeStatusCode, measurement: collector.MeasProbe, field: collector.FieldStatusCode},
+		{metric: collector.MetricProbeTLSExpiry, measurement: collector.MeasProbe, field: collector.FieldTLSDaysLeft, scale: day, sinceBucket: true},
+	}
 }
 
 // histogramDef maps ent_request_duration's cumulative le_* fields, count and
 // sum to one Prometheus histogram.
 type histogramDef struct {
 	measurement string
-	name, help  string
+	name        string
 	count, sum  string
 	bounds      []float64
 	boundFields []string
-}
-
-// liveMetrics is the table of every metric the exporter derives from
-// points; README.md's table mirrors it. Counters or gauges follow the
-// field's collector.FieldKind. Fields absent from the table (ent_traffic's
-// page_views, which ent_service splits by service; the duration fields of
-// ent_requests, which the histogram carries) are not exported.
-func liveMetrics() []metricDef {
-	return []metricDef{
-		{collector.MeasTraffic, collector.FieldVisits, "ent_visits_total", "Visits started (a visit is counted in the minute of its first page view).", 1},
-		{collector.MeasService, collector.FieldPageViews, "ent_page_views_total", "Page views (class page, GET, status 2xx or 304) by profile and ENT service.", 1},
-		{collector.MeasRequests, collector.FieldRequests, "ent_requests_total", "HTTP requests by class and status class, bots and health checks included.", 1},
-		{collector.MeasRequests, collector.FieldBytes, "ent_response_bytes_total", "Bytes sent in responses, by class and status class.", 1},
-		{collector.MeasRequests, collector.FieldDurationMax, "ent_request_max_duration_seconds", "Longest request of the newest minute, by class and status class.", 1},
-		{collector.MeasActive, collector.FieldOpenVisits, "ent_open_visits", "Visits in progress at the end of the newest minute.", 1},
-		{collector.MeasVisitors, collector.FieldUniqueVisitors, "ent_unique_visitors", "Exact unique visitors of the current Europe/Paris day, ISO week or month.", 1},
-		{collector.MeasEnseigno, collector.FieldActivatedAccounts, "enseigno_activated_accounts", "Enseigno accounts activated, as of the newest daily export.", 1},
-		{collector.MeasEnseigno, collector.FieldSessions, "enseigno_sessions", "Enseigno sessions of the newest day exported.", 1},
-		{collector.MeasEnseigno, collector.FieldTutoringHours, "enseigno_tutoring_seconds", "Enseigno tutoring time of the newest day exported, in seconds.", 3600},
-		{collector.MeasEnseigno, collector.FieldCourseSheets, "enseigno_course_sheets", "Enseigno course sheets viewed on the newest day exported.", 1},
-		{collector.MeasEnseigno, collector.FieldExercises, "enseigno_exercises", "Enseigno exercises done on the newest day exported.", 1},
-		{collector.MeasInfraLoad, collector.FieldCPUUtilization, "infra_cpu_utilization_ratio", "Share of CPU time not idle (0-1), newest scrape of the host's node_exporter.", 1},
-		{collector.MeasInfraLoad, collector.FieldMemoryUtilization, "infra_memory_utilization_ratio", "Share of memory not available (0-1).", 1},
-		{collector.MeasInfraLoad, collector.FieldLoad1PerCore, "infra_load1_per_core", "One-minute load average divided by the number of CPUs.", 1},
-		{collector.MeasInfraLoad, collector.FieldNetReceiveBps, "infra_network_receive_bytes_per_second", "Network bytes received per second, all physical interfaces.", 1},
-		{collector.MeasInfraLoad, collector.FieldNetTransmitBps, "infra_network_transmit_bytes_per_second", "Network bytes sent per second, all physical interfaces.", 1},
-		{collector.MeasInfraLoad, collector.FieldDiskIOUtilization, "infra_disk_io_utilization_ratio", "Share of time the busiest disk was doing I/O (0-1).", 1},
-		{collector.MeasInfraLoad, collector.FieldHTTPConnections, "infra_http_connections", "Open connections reported by the web server's status page.", 1},
-		{collector.MeasInfraLoad, collector.FieldHTTPRequestsPerSec, "infra_http_requests_per_second", "Requests per second reported by the web server's status page.", 1},
-		{collector.MeasProbe, collector.FieldSuccess, "ent_probe_success", "1 when the newest probe of the ENT URL succeeded, else 0.", 1},
-		{collector.MeasProbe, collector.FieldDurationSeconds, "ent_probe_duration_seconds", "Duration of the newest probe.", 1},
-		{collector.MeasProbe, collector.FieldStatusCode, "ent_probe_http_status_code", "HTTP status code of the newest probe (0 when no response).", 1},
-		{collector.MeasProbe, collector.FieldTLSDaysLeft, "ent_probe_tls_remaining_seconds", "Time left before the probed certificate expires.", 86400},
-	}
 }
 
 // requestDuration is the one histogram.
 func requestDuration() histogramDef {
 	return histogramDef{
 		measurement: collector.MeasRequestDuration,
-		name:        "ent_request_duration_seconds",
-		help:        "Request time of the requests whose log format records it, by class.",
+		name:        collector.MetricRequestDuration,
 		count:       collector.FieldDurationCount,
 		sum:         collector.FieldDurationSumSeconds,
 		bounds:      collector.DurationBuckets(),
@@ -72,13 +92,37 @@ func requestDuration() histogramDef {
 	}
 }
 
-// Names of the metrics the exporter builds from Options rather than points.
-const (
-	metricCapacityVisitsPerDay = "ent_capacity_visits_per_day"
-	metricCapacityPeakHour     = "ent_capacity_peak_hour_ratio"
-	metricBuildInfo            = "entpipe_build_info"
-)
+// newDesc describes the family name with its row of collector.Metrics():
+// help, labels and unit (the # UNIT line of OpenMetrics). A name without a
+// row gives a Desc that registration refuses, naming it.
+func newDesc(name string) *prometheus.Desc {
+	if d, ok := metricDef(name); ok {
+		return descOf(d)
+	}
+	return prometheus.NewInvalidDesc(fmt.Errorf("prom: BUG: metric %s has no row in collector.Metrics", name))
+}
 
-func newDesc(name, help string, labels []string) *prometheus.Desc {
-	return prometheus.NewDesc(name, help, labels, nil)
+func metricDef(name string) (collector.MetricDef, bool) {
+	for _, d := range collector.Metrics() {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return collector.MetricDef{}, false
+}
+
+func descOf(d collector.MetricDef) *prometheus.Desc {
+	var opts []prometheus.DescOpt
+	if u := d.Unit(); u != "" {
+		opts = append(opts, prometheus.WithUnit(u))
+	}
+	return prometheus.V2.NewDesc(d.Name, d.Help, prometheus.UnconstrainedLabels(d.Labels), nil, opts...)
+}
+
+// valueType is the client_golang type of a counter or gauge row.
+func valueType(t collector.MetricType) prometheus.ValueType {
+	if t == collector.CounterType {
+		return prometheus.CounterValue
+	}
+	return prometheus.GaugeValue
 }

@@ -52,10 +52,10 @@ func realisticPoints(start time.Time, minutes int) []collector.Point {
 			add(collector.MeasInfraLoad, site, map[string]string{"host": "front1"}, t, map[string]any{
 				collector.FieldCPUUtilization: 0.42, collector.FieldMemoryUtilization: 0.61, collector.FieldLoad1PerCore: 0.8,
 				collector.FieldNetReceiveBps: 1.2e6, collector.FieldNetTransmitBps: 9.8e6, collector.FieldDiskIOUtilization: 0.05,
-				collector.FieldHTTPConnections: int64(850), collector.FieldHTTPRequestsPerSec: 320.0})
+				collector.FieldHTTPConnections: int64(850), collector.FieldHTTPRequestsPerSec: 320.0, collector.FieldHTTPRequests: int64(19200)})
 			add(collector.MeasProbe, site, map[string]string{"target": "https://" + site.ENT + ".example/"}, t, map[string]any{
 				collector.FieldSuccess: int64(1), collector.FieldDurationSeconds: 0.23,
-				collector.FieldStatusCode: int64(200), collector.FieldTLSDaysLeft: int64(60)})
+				collector.FieldStatusCode: int64(200), collector.FieldTLSDaysLeft: 60.5})
 		}
 	}
 	day := start.Truncate(24 * time.Hour)

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -27,6 +30,14 @@ import (
 // host (127.0.0.1:9489), a firewall, or TLS and basic auth in the web
 // configuration file.
 const DefaultListenAddress = ":9489"
+
+// DefaultTelemetryPath is where the metrics are served.
+const DefaultTelemetryPath = "/metrics"
+
+// DefaultMaxRequests bounds the scrapes served at once, as node_exporter's
+// --web.max-requests does (same default): beyond it a scrape gets 503 at
+// once instead of piling up.
+const DefaultMaxRequests = 40
 
 // DefaultMaxConnections bounds the connections kept open, as Prometheus's
 // own -web.max-connections does (same default): a scraper needs one or two.
@@ -53,47 +64,72 @@ const (
 const shutdownTimeout = 5 * time.Second
 
 // ErrInvalidConfig marks Listen errors that restarting cannot fix: an
-// invalid web configuration file or listen address, a bad limit.
+// invalid web configuration file or listen address, a bad limit, no socket
+// from systemd.
 var ErrInvalidConfig = errors.New("invalid web configuration")
 
-// ServerConfig says how to serve: the flags -web.listen-address,
-// -web.config.file, -web.enable-pprof and -web.max-connections. Zero
-// values mean the defaults.
+// ServerConfig says how to serve: the --web.* flags of `entpipe run`, named
+// as exporter-toolkit and Prometheus name them. Zero values mean the
+// defaults, except MaxRequests.
 type ServerConfig struct {
-	// ListenAddress is host:port; ":0" picks a free port (see Addr).
-	ListenAddress string
+	// ListenAddresses are the host:port addresses to serve on, each with
+	// the same routes (default: DefaultListenAddress); ":0" picks a free
+	// port (see Addrs).
+	ListenAddresses []string
+	// SystemdSocket serves on the sockets systemd passes (socket
+	// activation, LISTEN_FDS) instead of ListenAddresses.
+	SystemdSocket bool
 	// WebConfigFile is a Prometheus web configuration file (TLS, basic
 	// auth), as read by exporter-toolkit; empty serves plain HTTP.
 	WebConfigFile string
+	// TelemetryPath is where the metrics are served (DefaultTelemetryPath).
+	TelemetryPath string
+	// MaxRequests bounds the scrapes served at once, more get 503; 0 sets
+	// no bound (the flag's default is DefaultMaxRequests).
+	MaxRequests int
 	// EnablePprof mounts net/http/pprof under /debug/pprof/.
 	EnablePprof bool
-	// MaxConnections bounds the open connections (DefaultMaxConnections);
-	// see connLimiter for what happens at the limit.
+	// MaxConnections bounds the connections open on all listeners together
+	// (DefaultMaxConnections); see connLimiter for what happens at the limit.
 	MaxConnections int
 	// IdleTimeout closes keep-alive connections idle for that long
 	// (DefaultIdleTimeout).
 	IdleTimeout time.Duration
+	// Reload, when set (--web.enable-lifecycle), is what POST or PUT
+	// /-/reload calls: it applies the configuration file again, and its
+	// error is the 500 answer's body. Nil answers 403, as Prometheus does
+	// without the flag.
+	Reload func(ctx context.Context) error
 }
 
 // Server serves a Prometheus registry with the usual exporter endpoints:
-// /metrics, /-/healthy (always 200 while serving), /-/ready (503 until
-// ready() is true) and a landing page. A Server runs once.
+// the metrics (OpenMetrics or the text format, as the scraper asks),
+// /-/healthy (always 200 while serving), /-/ready (503 until ready() is
+// true), /-/reload and a landing page. A Server runs once.
 type Server struct {
 	cfg     ServerConfig
 	handler http.Handler
 	log     *slog.Logger
 	conns   *connLimiter
 
-	mu sync.Mutex
-	ln net.Listener
+	mu  sync.Mutex
+	lns []net.Listener
 }
 
-// NewServer returns a Server for gatherer. ready reports whether sources and
-// sinks are up; it is called on every /-/ready request and must be safe for
+// NewServer returns a Server for reg, on which it registers its own
+// metrics: the handler's (promhttp_metric_handler_*) and the connections'
+// (entpipe_http_connections*). ready reports whether sources and sinks are
+// up; it is called on every /-/ready request and must be safe for
 // concurrent use (nil means always ready).
-func NewServer(cfg ServerConfig, gatherer prometheus.Gatherer, ready func() bool, log *slog.Logger) *Server {
+func NewServer(cfg ServerConfig, reg *prometheus.Registry, ready func() bool, log *slog.Logger) (*Server, error) {
 	if ready == nil {
 		ready = func() bool { return true }
+	}
+	if len(cfg.ListenAddresses) == 0 {
+		cfg.ListenAddresses = []string{DefaultListenAddress}
+	}
+	if cfg.TelemetryPath == "" {
+		cfg.TelemetryPath = DefaultTelemetryPath
 	}
 	if cfg.MaxConnections == 0 {
 		cfg.MaxConnections = DefaultMaxConnections
@@ -101,11 +137,21 @@ func NewServer(cfg ServerConfig, gatherer prometheus.Gatherer, ready func() bool
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
+	if !strings.HasPrefix(cfg.TelemetryPath, "/") || cfg.TelemetryPath == "/" || strings.HasPrefix(cfg.TelemetryPath, "/-/") {
+		return nil, fmt.Errorf("%w: telemetry path %q must start with / and be neither / nor under /-/", ErrInvalidConfig, cfg.TelemetryPath)
+	}
+	s := &Server{cfg: cfg, log: log, conns: newConnLimiter(cfg.MaxConnections, log)}
+	if err := reg.Register(s.conns); err != nil {
+		return nil, fmt.Errorf("prom: register the server's metrics: %w", err)
+	}
 	r := mux.NewRouter()
-	r.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
-		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		ErrorHandling: promhttp.ContinueOnError,
-	})).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(cfg.TelemetryPath, promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorHandling:       promhttp.ContinueOnError,
+		Registry:            reg,
+		EnableOpenMetrics:   true,
+		MaxRequestsInFlight: cfg.MaxRequests,
+	}))).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "entpipe is healthy.")
 	}).Methods(http.MethodGet, http.MethodHead)
@@ -116,6 +162,10 @@ func NewServer(cfg ServerConfig, gatherer prometheus.Gatherer, ready func() bool
 		}
 		fmt.Fprintln(w, "entpipe is ready.")
 	}).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/-/reload", s.reload).Methods(http.MethodPost, http.MethodPut)
+	r.HandleFunc("/-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "Only POST or PUT requests allowed.", http.StatusMethodNotAllowed)
+	})
 	if cfg.EnablePprof {
 		r.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 		r.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -123,113 +173,186 @@ func NewServer(cfg ServerConfig, gatherer prometheus.Gatherer, ready func() bool
 		r.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		r.PathPrefix("/debug/pprof/").HandlerFunc(pprof.Index)
 	}
-	page := landingPage(cfg.EnablePprof)
+	page := landingPage(cfg)
 	r.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, page)
 	}).Methods(http.MethodGet, http.MethodHead)
-	return &Server{cfg: cfg, handler: r, log: log, conns: newConnLimiter(cfg.MaxConnections, log)}
+	s.handler = r
+	return s, nil
+}
+
+// reload serves POST /-/reload: Prometheus's lifecycle API.
+func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Reload == nil {
+		http.Error(w, "Lifecycle API is not enabled.", http.StatusForbidden)
+		return
+	}
+	if err := s.cfg.Reload(r.Context()); err != nil {
+		http.Error(w, "failed to reload the configuration: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, "configuration reloaded.")
 }
 
 // Handler returns the routes, for tests and for embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Collector returns the server's own metrics: connections open by state,
-// the limit, and the connections closed to make room
-// (entpipe_http_connections*). Register it on the served registry.
+// Collector returns the server's connection metrics (NewServer registers
+// them), for tests.
 func (s *Server) Collector() prometheus.Collector { return s.conns }
 
-// Listen checks the web configuration file and binds the listen address,
-// so that errors surface before anything else starts and Addr is known.
-// Run calls it when it has not been called. Errors that restarting cannot
-// fix match ErrInvalidConfig.
+// Listen checks the web configuration file and binds the listen addresses
+// (or takes systemd's sockets), so that errors surface before anything else
+// starts and Addrs is known. Run calls it when it has not been called.
+// Errors that restarting cannot fix match ErrInvalidConfig.
 func (s *Server) Listen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ln != nil {
+	if s.lns != nil {
 		return nil
 	}
-	if s.cfg.MaxConnections < 0 || s.cfg.IdleTimeout < 0 {
-		return fmt.Errorf("%w: max connections (%d) and idle timeout (%s) must not be negative", ErrInvalidConfig, s.cfg.MaxConnections, s.cfg.IdleTimeout)
+	if s.cfg.MaxConnections < 0 || s.cfg.IdleTimeout < 0 || s.cfg.MaxRequests < 0 {
+		return fmt.Errorf("%w: max connections (%d), max requests (%d) and idle timeout (%s) must not be negative",
+			ErrInvalidConfig, s.cfg.MaxConnections, s.cfg.MaxRequests, s.cfg.IdleTimeout)
 	}
 	if s.cfg.WebConfigFile != "" {
 		if err := web.Validate(s.cfg.WebConfigFile); err != nil {
 			return fmt.Errorf("%w: web config %s: %w", ErrInvalidConfig, s.cfg.WebConfigFile, err)
 		}
 	}
-	ln, err := net.Listen("tcp", s.cfg.ListenAddress)
-	var addrErr *net.AddrError
-	if errors.As(err, &addrErr) {
-		return fmt.Errorf("%w: listen %s: %w", ErrInvalidConfig, s.cfg.ListenAddress, err)
-	}
+	lns, err := s.listeners()
 	if err != nil {
-		return fmt.Errorf("listen %s: %w", s.cfg.ListenAddress, err)
+		return err
 	}
-	s.conns.Listener = ln
-	s.ln = s.conns
+	for _, ln := range lns {
+		s.lns = append(s.lns, s.conns.wrap(ln))
+	}
 	return nil
 }
 
-// Addr returns the bound address (host:port), or "" before Listen.
-func (s *Server) Addr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ln == nil {
-		return ""
+// listeners binds every listen address, or returns the sockets systemd
+// passed (as exporter-toolkit's --web.systemd-socket does).
+func (s *Server) listeners() ([]net.Listener, error) {
+	if s.cfg.SystemdSocket {
+		passed, err := activation.Listeners()
+		if err != nil {
+			return nil, fmt.Errorf("%w: systemd socket activation: %w", ErrInvalidConfig, err)
+		}
+		lns := slices.DeleteFunc(passed, func(ln net.Listener) bool { return ln == nil })
+		if len(lns) == 0 {
+			return nil, fmt.Errorf("%w: --web.systemd-socket, but systemd passed no listening socket (LISTEN_FDS)", ErrInvalidConfig)
+		}
+		return lns, nil
 	}
-	return s.ln.Addr().String()
+	var lns []net.Listener
+	for _, addr := range s.cfg.ListenAddresses {
+		ln, err := net.Listen("tcp", addr)
+		var addrErr *net.AddrError
+		if errors.As(err, &addrErr) {
+			err = fmt.Errorf("%w: listen %s: %w", ErrInvalidConfig, addr, err)
+		} else if err != nil {
+			err = fmt.Errorf("listen %s: %w", addr, err)
+		}
+		if err != nil {
+			for _, l := range lns {
+				_ = l.Close()
+			}
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
 }
 
-// Run serves until ctx is done, then shuts down gracefully: in-flight
-// scrapes get shutdownTimeout to finish. It returns nil after a clean
-// shutdown.
+// Addrs returns the bound addresses (host:port), or nil before Listen.
+func (s *Server) Addrs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, ln := range s.lns {
+		out = append(out, ln.Addr().String())
+	}
+	return out
+}
+
+// Addr returns the first bound address, or "" before Listen.
+func (s *Server) Addr() string {
+	if a := s.Addrs(); len(a) > 0 {
+		return a[0]
+	}
+	return ""
+}
+
+// Run serves on every listener until ctx is done, then shuts down
+// gracefully: in-flight scrapes get shutdownTimeout to finish. It returns
+// nil after a clean shutdown; if one listener fails, the others are shut
+// down and its error is returned. Each listener has its own http.Server,
+// as web.Serve wraps its server's handler for basic auth.
 func (s *Server) Run(ctx context.Context) error {
 	if err := s.Listen(); err != nil {
 		return err
 	}
 	s.mu.Lock()
-	ln := s.ln
+	lns := s.lns
 	s.mu.Unlock()
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ConnState:         s.conns.track,
-		ErrorLog:          serverErrorLog(s.log),
-	}
-	addrs := []string{ln.Addr().String()}
-	systemd := false
+	addrs := s.Addrs()
+	systemd := false // the listeners are ours already
 	flags := &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemd, WebConfigFile: &s.cfg.WebConfigFile}
-	served := make(chan error, 1)
-	go func() { served <- web.Serve(ln, srv, flags, s.log) }()
+	servers := make([]*http.Server, len(lns))
+	served := make(chan error, len(lns))
+	for i, ln := range lns {
+		servers[i] = &http.Server{
+			Handler:           s.handler,
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       readTimeout,
+			WriteTimeout:      writeTimeout,
+			IdleTimeout:       s.cfg.IdleTimeout,
+			MaxHeaderBytes:    maxHeaderBytes,
+			ConnState:         s.conns.track,
+			ErrorLog:          serverErrorLog(s.log),
+		}
+		go func() {
+			if err := web.Serve(ln, servers[i], flags, s.log); !errors.Is(err, http.ErrServerClosed) {
+				served <- fmt.Errorf("serve %s: %w", ln.Addr(), err)
+				return
+			}
+			served <- nil
+		}()
+	}
+	var errs []error
+	pending := len(lns)
 	select {
-	case err := <-served:
-		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case err := <-served: // a listener failed: stop the others
+		errs = append(errs, err)
+		pending--
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	shutdownErr := srv.Shutdown(sctx)
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
 	}
-	if shutdownErr != nil {
-		return fmt.Errorf("shutdown %s: %w", ln.Addr(), shutdownErr)
+	for ; pending > 0; pending-- {
+		errs = append(errs, <-served)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // landingPage is the HTML of "/": links to every endpoint.
-func landingPage(pprof bool) string {
+func landingPage(cfg ServerConfig) string {
+	metrics := html.EscapeString(strings.TrimPrefix(cfg.TelemetryPath, "/"))
 	links := []string{
-		`<li><a href="metrics">/metrics</a>: métriques Prometheus (ENT, Enseigno, infrastructure, entpipe)</li>`,
+		`<li><a href="` + metrics + `">/` + metrics + `</a>: métriques Prometheus (ENT, Enseigno, infrastructure, entpipe)</li>`,
 		`<li><a href="-/healthy">/-/healthy</a>: le processus répond</li>`,
 		`<li><a href="-/ready">/-/ready</a>: sources et destinations démarrées</li>`,
 	}
-	if pprof {
+	if cfg.Reload != nil {
+		links = append(links, `<li>POST /-/reload : relit le fichier de configuration</li>`)
+	}
+	if cfg.EnablePprof {
 		links = append(links, `<li><a href="debug/pprof/">/debug/pprof/</a>: profilage Go</li>`)
 	}
 	return `<!DOCTYPE html>

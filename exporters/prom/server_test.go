@@ -23,7 +23,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/entpipe/entpipe/collector"
 )
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
@@ -37,15 +40,17 @@ func testServer(t *testing.T, cfg ServerConfig, ready func() bool) *Server {
 	t.Helper()
 	e, reg := newTestExporter(t, Options{})
 	write(t, e, active(0, 12))
-	s := NewServer(cfg, reg, ready, slog.New(slog.NewTextHandler(t.Output(), nil)))
-	reg.MustRegister(s.Collector())
+	s, err := NewServer(cfg, reg, ready, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
 // runTestServer serves cfg on a free loopback port until the test ends.
 func runTestServer(t *testing.T, cfg ServerConfig) *Server {
 	t.Helper()
-	cfg.ListenAddress = "127.0.0.1:0"
+	cfg.ListenAddresses = []string{"127.0.0.1:0"}
 	s := testServer(t, cfg, nil)
 	serveUntilCleanup(t, s)
 	return s
@@ -97,7 +102,7 @@ func TestServerRoutes(t *testing.T) {
 }
 
 func TestServerRunAndGracefulShutdown(t *testing.T) {
-	s := testServer(t, ServerConfig{ListenAddress: "127.0.0.1:0"}, func() bool { return true })
+	s := testServer(t, ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}}, func() bool { return true })
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -138,11 +143,11 @@ func TestServerListenErrors(t *testing.T) {
 		cfg     ServerConfig
 		invalid bool
 	}{
-		{ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: bad}, true},
-		{ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: filepath.Join(t.TempDir(), "missing.yml")}, true},
-		{ServerConfig{ListenAddress: "127.0.0.1"}, true},
-		{ServerConfig{ListenAddress: "127.0.0.1:0", MaxConnections: -1}, true},
-		{ServerConfig{ListenAddress: busy.Addr().String()}, false}, // the port may be free after a restart
+		{ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}, WebConfigFile: bad}, true},
+		{ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}, WebConfigFile: filepath.Join(t.TempDir(), "missing.yml")}, true},
+		{ServerConfig{ListenAddresses: []string{"127.0.0.1"}}, true},
+		{ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}, MaxConnections: -1}, true},
+		{ServerConfig{ListenAddresses: []string{busy.Addr().String()}}, false}, // the port may be free after a restart
 	} {
 		err := testServer(t, c.cfg, nil).Run(t.Context())
 		if err == nil || errors.Is(err, ErrInvalidConfig) != c.invalid {
@@ -166,7 +171,7 @@ func TestServerTLSAndBasicAuth(t *testing.T) {
 	if err := os.WriteFile(webConfig, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := testServer(t, ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: webConfig}, func() bool { return true })
+	s := testServer(t, ServerConfig{ListenAddresses: []string{"127.0.0.1:0"}, WebConfigFile: webConfig}, func() bool { return true })
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -235,4 +240,140 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	pool = x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+// TestServerLifecycleAndTelemetryPath: /-/reload answers as Prometheus's
+// lifecycle API does (405 for GET, 403 without --web.enable-lifecycle, the
+// reload's error as a 500), and the metrics move to the telemetry path.
+func TestServerLifecycleAndTelemetryPath(t *testing.T) {
+	do := func(h http.Handler, method, path string) (int, string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	check := func(h http.Handler, method, path string, wantCode int, wantBody string) {
+		t.Helper()
+		if code, body := do(h, method, path); code != wantCode || !strings.Contains(body, wantBody) {
+			t.Errorf("%s %s = %d %q, want %d containing %q", method, path, code, body, wantCode, wantBody)
+		}
+	}
+	off := testServer(t, ServerConfig{}, nil).Handler()
+	check(off, http.MethodPost, "/-/reload", 403, "Lifecycle API is not enabled.")
+	check(off, http.MethodGet, "/-/reload", 405, "Only POST or PUT requests allowed.")
+
+	var reloads atomic.Int64
+	fail := errors.New("invalid config entpipe.yaml (1 problem):\nsources[0] \"ent92\": entlog.paths: must list at least one file")
+	on := testServer(t, ServerConfig{TelemetryPath: "/entpipe/metrics", Reload: func(context.Context) error {
+		if reloads.Add(1) == 2 {
+			return fail
+		}
+		return nil
+	}}, nil).Handler()
+	check(on, http.MethodPost, "/-/reload", 200, "configuration reloaded")
+	check(on, http.MethodPut, "/-/reload", 500, "failed to reload the configuration: "+fail.Error())
+	check(on, http.MethodGet, "/-/reload", 405, "")
+	if reloads.Load() != 2 {
+		t.Errorf("%d reloads, want 2", reloads.Load())
+	}
+	check(on, http.MethodGet, "/entpipe/metrics", 200, `ent_open_visits{department="92",ent="ent92"} 12`)
+	check(on, http.MethodGet, "/metrics", 404, "")
+	check(on, http.MethodGet, "/", 200, `<a href="entpipe/metrics">`)
+	for _, bad := range []string{"metrics", "/", "/-/metrics"} {
+		if _, err := NewServer(ServerConfig{TelemetryPath: bad}, prometheus.NewRegistry(), nil, slog.New(slog.DiscardHandler)); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("telemetry path %q: %v, want ErrInvalidConfig", bad, err)
+		}
+	}
+}
+
+// TestServerOpenMetrics: a scraper asking for OpenMetrics gets it (with the
+// units of the table), others the text format; the handler counts its
+// scrapes (promhttp_metric_handler_requests_total).
+func TestServerOpenMetrics(t *testing.T) {
+	e, reg := newTestExporter(t, Options{})
+	write(t, e, collector.Point{Measurement: collector.MeasInfraLoad, Time: t0,
+		Tags:   map[string]string{"department": "92", "ent": "ent92", "host": "front1"},
+		Fields: map[string]any{collector.FieldCPUUtilization: 0.5, collector.FieldHTTPRequests: int64(30)}})
+	s, err := NewServer(ServerConfig{}, reg, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape := func(accept string) (string, string) {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec.Header().Get("Content-Type"), rec.Body.String()
+	}
+	ctype, body := scrape("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")
+	for _, want := range []string{"# TYPE infra_cpu_utilization_ratio gauge\n# UNIT infra_cpu_utilization_ratio ratio\n",
+		"# TYPE infra_http_requests counter\n", "infra_http_requests_total{department=\"92\",ent=\"ent92\",host=\"front1\"} 30.0\n",
+		"# TYPE entpipe_http_connections_evicted counter\n"} {
+		if !strings.HasPrefix(ctype, "application/openmetrics-text") || !strings.HasSuffix(body, "# EOF\n") || !strings.Contains(body, want) {
+			t.Errorf("OpenMetrics scrape (%s) without %q:\n%s", ctype, want, body)
+		}
+	}
+	ctype, body = scrape("text/plain")
+	if !strings.HasPrefix(ctype, "text/plain") || strings.Contains(body, "# EOF") || strings.Contains(body, "# UNIT") ||
+		!strings.Contains(body, `promhttp_metric_handler_requests_total{code="200"} 1`) {
+		t.Errorf("text scrape: %s\n%s", ctype, body)
+	}
+}
+
+// TestServerMaxRequests: beyond MaxRequests scrapes in flight, a scrape gets
+// 503 at once.
+func TestServerMaxRequests(t *testing.T) {
+	e, reg := newTestExporter(t, Options{})
+	write(t, e, active(0, 12))
+	entered, release := make(chan struct{}), make(chan struct{})
+	reg.MustRegister(blockingCollector{entered, release})
+	s, err := NewServer(ServerConfig{MaxRequests: 1}, reg, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan int)
+	go func() { code, _ := get(t, s.Handler(), "/metrics"); first <- code }()
+	<-entered
+	if code, body := get(t, s.Handler(), "/metrics"); code != http.StatusServiceUnavailable || !strings.Contains(body, "Limit of concurrent requests reached (1)") {
+		t.Errorf("second scrape while one is in flight: %d %q, want 503", code, body)
+	}
+	close(release)
+	if code := <-first; code != 200 {
+		t.Errorf("first scrape: %d", code)
+	}
+}
+
+// blockingCollector's first Collect signals entered and waits for release.
+type blockingCollector struct{ entered, release chan struct{} }
+
+func (blockingCollector) Describe(chan<- *prometheus.Desc) {}
+func (b blockingCollector) Collect(chan<- prometheus.Metric) {
+	select {
+	case <-b.release:
+	default:
+		close(b.entered)
+		<-b.release
+	}
+}
+
+// TestServerSeveralListenAddresses: every address serves the same routes,
+// under one connection limit.
+func TestServerSeveralListenAddresses(t *testing.T) {
+	s := testServer(t, ServerConfig{ListenAddresses: []string{"127.0.0.1:0", "[::1]:0"}, MaxConnections: 7}, nil)
+	serveUntilCleanup(t, s)
+	addrs := s.Addrs()
+	if len(addrs) != 2 {
+		t.Fatalf("Addrs() = %v, want two", addrs)
+	}
+	for _, a := range addrs {
+		resp, err := http.Get("http://" + a + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "entpipe_http_max_connections 7\n") {
+			t.Errorf("%s/metrics: %s\n%s", a, resp.Status, body)
+		}
+	}
 }

@@ -168,6 +168,37 @@ func (s *Server) Query(ctx context.Context, q string) ([]Sample, error) {
 	return out, nil
 }
 
+// Metadata is what Prometheus learned of a metric family from its scrapes:
+// TYPE, HELP and, from an OpenMetrics scrape, UNIT.
+type Metadata struct {
+	Type, Help, Unit string
+}
+
+// Metadata returns, by family name, what the scrapes said of every family
+// (/api/v1/metadata). An OpenMetrics counter's family name has no _total.
+func (s *Server) Metadata(ctx context.Context) (map[string][]Metadata, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v1/metadata", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status, Error string
+		Data          map[string][]Metadata `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("metadata: decode: %w", err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("metadata: status %s: %s", body.Status, body.Error)
+	}
+	return body.Data, nil
+}
+
 // WaitFor polls q until it returns exactly one sample equal to want, and
 // fails the test with the last result after timeout.
 func (s *Server) WaitFor(q string, want float64, timeout time.Duration) {
