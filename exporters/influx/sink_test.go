@@ -104,10 +104,11 @@ func TestIntegrationRoundTrip(t *testing.T) {
 	}
 }
 
-// TestIntegrationOutage stops influxd for more than 30 s while rounds of
-// bucket totals keep being written and flushed, restarts it, and checks that
-// InfluxDB ends with the totals of the last round (order kept, nothing lost)
-// and that the spool drains to empty.
+// TestIntegrationOutage makes InfluxDB unavailable for more than 30 s, in
+// every way the proxy knows plus a real restart of influxd, while rounds of
+// bucket totals keep being written and flushed; then it brings InfluxDB
+// back, slow at first, and checks that InfluxDB ends with the totals of the
+// last round (order kept, nothing lost) and that the spool drains to empty.
 func TestIntegrationOutage(t *testing.T) {
 	s := influxtest.Start(t)
 	h := newHarness(t, testConfig(s.URL, s.Bucket), t.TempDir())
@@ -120,25 +121,40 @@ func TestIntegrationOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.Stop()
-	down := time.Now()
-	// A source's pace during the outage: the outage's length is the
-	// scenario, not a synchronisation wait.
+	// The outage's phases, each as long as a source's pace allows: the
+	// lengths are the scenario, not synchronisation waits. Hang outlasts
+	// the write timeout (5 s), so writes time out.
+	phases := []struct {
+		name  string
+		start func()
+		d     time.Duration
+	}{
+		{"influxd stopped", s.Stop, 8 * time.Second},
+		{"influxd restarted, connections reset", func() { s.Proxy.Reset(); s.Restart() }, 8 * time.Second},
+		{"hang", s.Proxy.Hang, 8 * time.Second},
+		{"refuse", s.Proxy.Refuse, 7 * time.Second},
+	}
 	pace := time.NewTicker(250 * time.Millisecond)
 	defer pace.Stop()
-	for ; time.Since(down) < 31*time.Second; r++ {
-		<-pace.C
-		writeAll(t, h.sink, g.round(r))
-		if err := h.sink.Flush(ctx); err != nil {
-			t.Fatal(err)
+	for _, ph := range phases {
+		ph.start()
+		for begin := time.Now(); time.Since(begin) < ph.d; r++ {
+			<-pace.C
+			writeAll(t, h.sink, g.round(r))
+			if err := h.sink.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
+		t.Logf("%s: spool %.0f bytes after round %d", ph.name, h.value(collector.MetricSpoolBytes), r-1)
 	}
 	if h.value(collector.MetricSpoolBytes) == 0 || len(h.spoolFiles(t)) == 0 {
-		t.Fatal("influxd is down but nothing was spooled")
+		t.Fatal("influxd is unavailable but nothing was spooled")
 	}
-	s.Restart()
+	s.Proxy.Slow(20 * time.Millisecond) // back, slow: the replay goes on
+	waitFor(t, "a spooled batch replayed through the slow proxy", time.Minute, func() bool { return h.value(collector.MetricSpoolReplays) > 0 })
+	s.Proxy.Normal()
 	last := r
-	writeAll(t, h.sink, g.round(last)) // written after the restart, behind the spool
+	writeAll(t, h.sink, g.round(last)) // written after the return, behind the spool
 	h.close(t, 2*time.Minute)
 
 	wv, wp, wn := g.want(last)
@@ -151,8 +167,10 @@ func TestIntegrationOutage(t *testing.T) {
 	if b, o := h.value(collector.MetricSpoolBytes), h.value(collector.MetricSpoolOldest); b != 0 || o != 0 {
 		t.Errorf("spool gauges bytes=%v oldest=%v, want 0", b, o)
 	}
-	if h.value(collector.MetricSpoolReplays) == 0 || h.value(collector.MetricInfluxErrors, "reason", influx.ReasonNetwork) == 0 {
-		t.Errorf("replays=%v network errors=%v, want both > 0", h.value(collector.MetricSpoolReplays), h.value(collector.MetricInfluxErrors, "reason", influx.ReasonNetwork))
+	for _, reason := range []string{influx.ReasonNetwork, influx.ReasonTimeout} {
+		if h.value(collector.MetricInfluxErrors, "reason", reason) == 0 {
+			t.Errorf("write errors{reason=%q} = 0", reason)
+		}
 	}
 	if h.value(collector.MetricInfluxRejected) != 0 {
 		t.Errorf("rejected = %v", h.value(collector.MetricInfluxRejected))
@@ -168,7 +186,7 @@ func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	s := influxtest.Start(t)
 	dir := t.TempDir()
 	g := traffic{minutes: 60, start: time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)}
-	s.Stop()
+	s.Proxy.Refuse()
 	h := newHarness(t, testConfig(s.URL, s.Bucket), dir)
 	for r := range 3 {
 		writeAll(t, h.sink, g.round(r))
@@ -180,7 +198,7 @@ func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	err := h.sink.Close(ctx)
 	cancel()
 	if err == nil || !strings.Contains(err.Error(), "stay in spool") {
-		t.Fatalf("close with influxd down: err = %v, want the batches to stay in the spool", err)
+		t.Fatalf("close with InfluxDB refused: err = %v, want the batches to stay in the spool", err)
 	}
 	files := h.spoolFiles(t)
 	if len(files) == 0 {
@@ -197,7 +215,7 @@ func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	}
 	f.Close()
 
-	s.Restart()
+	s.Proxy.Normal()
 	h2 := newHarness(t, testConfig(s.URL, s.Bucket), dir)
 	h2.close(t, time.Minute)
 	wv, wp, wn := g.want(2)
@@ -258,7 +276,7 @@ func TestIntegrationSpoolFull(t *testing.T) {
 	cfg.BatchSize = 100
 	h := newHarness(t, cfg, t.TempDir())
 	g := traffic{minutes: 60, start: time.Date(2020, 3, 18, 7, 0, 0, 0, time.UTC)}
-	s.Stop()
+	s.Proxy.Refuse()
 	done := make(chan error, 1)
 	rounds := 8 // 8 × 420 points × ~100 bytes: several times the spool
 	go func() {
@@ -282,7 +300,7 @@ func TestIntegrationSpoolFull(t *testing.T) {
 	if !strings.Contains(h.log.String(), "level=ERROR msg=\"spool full") {
 		t.Errorf("no error-level log for the full spool:\n%s", h.log)
 	}
-	s.Restart()
+	s.Proxy.Normal()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
