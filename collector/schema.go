@@ -188,6 +188,8 @@ const (
 	MetricSpoolOldest     = "entpipe_spool_oldest_timestamp_seconds" // 0 when the spool is empty
 	MetricSpoolReplays    = "entpipe_spool_replayed_batches_total"
 	MetricSpoolFull       = "entpipe_spool_full" // 1 while sources are paused on a full spool
+	// damaged spool records dropped (flipped bits, zeroed blocks): batches lost
+	MetricSpoolCorrupt = "entpipe_spool_corrupt_records_total"
 	// {measurement}: bucket rewrites older than the Prometheus exporter's horizon, ignored by live counters
 	MetricPromLatePoints = "entpipe_prom_late_points_total"
 

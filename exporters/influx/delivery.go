@@ -13,7 +13,7 @@ import (
 
 // metrics are the sink's handles on the schema.go self-metrics.
 type metrics struct {
-	points, rejected, replays          *collector.Counter
+	points, rejected, replays, corrupt *collector.Counter
 	errors                             map[string]*collector.Counter
 	spoolBytes, spoolOldest, spoolFull *collector.Gauge
 }
@@ -23,6 +23,7 @@ func newMetrics(st *collector.Stats) metrics {
 		points:      st.Counter(collector.MetricInfluxPoints),
 		rejected:    st.Counter(collector.MetricInfluxRejected),
 		replays:     st.Counter(collector.MetricSpoolReplays),
+		corrupt:     st.Counter(collector.MetricSpoolCorrupt),
 		errors:      map[string]*collector.Counter{},
 		spoolBytes:  st.Gauge(collector.MetricSpoolBytes),
 		spoolOldest: st.Gauge(collector.MetricSpoolOldest),
@@ -137,10 +138,10 @@ func (s *Sink) replay() {
 		body, ok, appended, err := s.spool.head()
 		switch {
 		case err != nil:
-			// Unreadable after an fsynced write: disk corruption. Retrying
+			// Unreadable after an fsynced write: damaged on disk. Retrying
 			// cannot help and would block every later batch.
-			s.log.Error("dropping unreadable spool record", "err", err)
-			s.m.errors[ReasonSpool].Inc()
+			s.log.Error("spool record damaged, dropping it", "err", err)
+			s.m.corrupt.Inc()
 		case !ok:
 			select {
 			case <-appended:

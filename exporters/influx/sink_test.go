@@ -3,6 +3,7 @@ package influx_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -178,10 +179,11 @@ func TestIntegrationOutage(t *testing.T) {
 	t.Logf("%d rounds, %.0f spooled batches replayed", last+1, h.value(collector.MetricSpoolReplays))
 }
 
-// TestIntegrationSpoolSurvivesRestart flushes into the spool while influxd
-// is down, gives up at Close (the error says the batches stay), then a new
-// Sink on the same data directory replays them, ignoring a torn record a
-// kill during an append would leave.
+// TestIntegrationSpoolSurvivesRestart flushes into the spool while InfluxDB
+// refuses connections, gives up at Close (the error says the batches stay),
+// then a new Sink on the same data directory replays them, ignoring the
+// torn record a kill during an append would leave and dropping only the
+// record a flipped bit damaged (logged and counted).
 func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	s := influxtest.Start(t)
 	dir := t.TempDir()
@@ -197,23 +199,29 @@ func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	err := h.sink.Close(ctx)
 	cancel()
+	var spooled int
 	if err == nil || !strings.Contains(err.Error(), "stay in spool") {
 		t.Fatalf("close with InfluxDB refused: err = %v, want the batches to stay in the spool", err)
 	}
-	files := h.spoolFiles(t)
-	if len(files) == 0 {
-		t.Fatal("no spool file left")
+	if _, err := fmt.Sscanf(err.Error(), "influx close: %d batch(es)", &spooled); err != nil {
+		t.Fatal(err)
 	}
-	// A torn record at the end of the last segment, as a kill -9 in the
-	// middle of an append leaves it.
-	f, err := os.OpenFile(files[len(files)-1], os.O_WRONLY|os.O_APPEND, 0)
+	files := h.spoolFiles(t)
+	if len(files) != 1 {
+		t.Fatalf("spool files %v, want one segment", files)
+	}
+	data, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Write([]byte{200, 0, 0, 0, 1, 2, 3}); err != nil {
+	// A flipped bit in the first batch (round 0: later rounds rewrite its
+	// buckets, so the totals must not change), and a torn record at the
+	// end, as a kill -9 in the middle of an append leaves it.
+	data[40] ^= 0x04
+	data = append(data, 200, 0, 0, 0, 1, 2, 3)
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
 
 	s.Proxy.Normal()
 	h2 := newHarness(t, testConfig(s.URL, s.Bucket), dir)
@@ -222,13 +230,61 @@ func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	if v, p, n := totals(t, s); v != wv || p != wp || n != wn {
 		t.Fatalf("after replay: visits %d page_views %d points %d, want %d %d %d", v, p, n, wv, wp, wn)
 	}
-	if !strings.Contains(h2.log.String(), "torn record") {
+	if !strings.Contains(h2.log.String(), "level=WARN msg=\"spool segment ends with a torn record") {
 		t.Errorf("torn record not reported; log:\n%s", h2.log)
+	}
+	if !strings.Contains(h2.log.String(), "level=ERROR msg=\"spool segment damaged") || h2.value(collector.MetricSpoolCorrupt) != 1 {
+		t.Errorf("damaged record: %s = %v, want 1 and an error log; log:\n%s", collector.MetricSpoolCorrupt, h2.value(collector.MetricSpoolCorrupt), h2.log)
+	}
+	if got, want := h2.value(collector.MetricSpoolReplays), float64(spooled-1); got != want {
+		t.Errorf("replayed batches = %v, want %v (all but the damaged one)", got, want)
 	}
 	if files := h2.spoolFiles(t); len(files) != 0 {
 		t.Errorf("spool not drained: %v", files)
 	}
 	mustNotExist(t, filepath.Join(dir, "spool", filepath.Base(files[0])))
+}
+
+// TestCloseKeepsSpoolBound: when Close gives up on an unreachable InfluxDB
+// with the spool full, the batches still in memory are not appended beyond
+// the bound; the error counts them (never durable, so no source has
+// checkpointed past them).
+func TestCloseKeepsSpoolBound(t *testing.T) {
+	p := influxtest.NewProxy(t, "") // no server: connections refused
+	cfg := testConfig(p.URL, "db/rp")
+	cfg.SpoolMaxSize, cfg.BatchSize = influx.MinSpoolSize, 100
+	h := newHarness(t, cfg, t.TempDir())
+	g := traffic{minutes: 60, start: time.Date(2020, 3, 18, 7, 0, 0, 0, time.UTC)}
+	done := make(chan error, 1)
+	go func() {
+		for r := 0; ; r++ {
+			if err := h.sink.Write(context.Background(), g.round(r)); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	waitFor(t, "entpipe_spool_full = 1", time.Minute, func() bool { return h.value(collector.MetricSpoolFull) == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	err := h.sink.Close(ctx)
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "neither written nor spooled") || !strings.Contains(err.Error(), "is full") {
+		t.Errorf("close on a full spool: err = %v, want the points neither written nor spooled", err)
+	}
+	if werr := <-done; !errors.Is(werr, influx.ErrClosed) {
+		t.Errorf("blocked writer: err = %v, want ErrClosed", werr)
+	}
+	var onDisk int64
+	for _, f := range h.spoolFiles(t) {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		onDisk += fi.Size()
+	}
+	if onDisk > influx.MinSpoolSize {
+		t.Errorf("%d bytes of spool on disk after Close, bound %d", onDisk, influx.MinSpoolSize)
+	}
 }
 
 // TestIntegrationRejection writes a batch where one point conflicts with an
