@@ -2,11 +2,12 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entpipe/entpipe/exporters/influx/influxtest"
 )
 
 // TestDashboardsExport: the command writes exactly the committed boards.
@@ -35,12 +36,7 @@ func TestDashboardsUsage(t *testing.T) {
 	if err := os.WriteFile(token, []byte("abc\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	closed := influxtest.NewProxy(t, "").URL // refuses connections on a port the test holds
 	f := func(wantCode int, wantErr string, args ...string) {
 		t.Helper()
 		code, _, errOut := runCLI(t, append([]string{"dashboards"}, args...)...)
