@@ -14,9 +14,10 @@ import (
 // and is killed with SIGKILL at random moments while it reads, then
 // restarted each time. Kills 3 and 4 happen while InfluxDB refuses
 // connections (the test's proxy in front of influxd), so the process is
-// killed while it spools and restarted on a spool it must replay. The final totals in InfluxDB must equal, to the unit, those of
-// `entpipe import` of the same files into another database, and the spool
-// must be empty.
+// killed while it spools and restarted on a spool it must replay. The
+// final totals in InfluxDB must equal, to the unit, those of `entpipe
+// import` of the same files into another database, and the spool must be
+// empty.
 func TestIntegrationRunSurvivesKill(t *testing.T) {
 	skipShort(t, "end-to-end: builds and runs the binary")
 	s := influxtest.Start(t)

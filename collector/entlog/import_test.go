@@ -13,15 +13,23 @@ import (
 	"github.com/entpipe/entpipe/collector/collectortest"
 )
 
+// twoFiles generates 5000 lines of an hour and writes the first 2000 to
+// a.log and the next 2000 to b.log.gz in a temporary directory.
+func twoFiles(t *testing.T, seed uint64) (lines []genLine, dir, first, gz string) {
+	t.Helper()
+	lines = genLog(seed, 5000, 200, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	dir = t.TempDir()
+	first = writeFile(t, filepath.Join(dir, "a.log"), joinLines(lines[:2000]))
+	gz = filepath.Join(dir, "b.log.gz")
+	writeGzip(t, gz, writeFile(t, filepath.Join(dir, "b.log"), joinLines(lines[2000:4000])))
+	return lines, dir, first, gz
+}
+
 // TestImportStdinGzipAndProgress: "-" reads the stdin reader, gzip is
 // recognised by content, files are read in order, and progress ends with
 // every line of every file.
 func TestImportStdinGzipAndProgress(t *testing.T) {
-	lines := genLog(31, 5000, 200, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
-	dir := t.TempDir()
-	first := writeFile(t, filepath.Join(dir, "a.log"), joinLines(lines[:2000]))
-	gz := filepath.Join(dir, "b.log.gz")
-	writeGzip(t, gz, writeFile(t, filepath.Join(dir, "b.log"), joinLines(lines[2000:4000])))
+	lines, dir, first, gz := twoFiles(t, 31)
 	stdin := strings.NewReader(joinLines(lines[4000:]))
 	cfg := genConfig("unused")
 	var last Progress
@@ -54,11 +62,7 @@ func TestImportStdinGzipAndProgress(t *testing.T) {
 // their name and reason; everything else is imported as one stream, the
 // good lines of the cut file included, and the summary counts them.
 func TestImportPartialFailures(t *testing.T) {
-	lines := genLog(14, 5000, 200, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
-	dir := t.TempDir()
-	first := writeFile(t, filepath.Join(dir, "a.log"), joinLines(lines[:2000]))
-	gz := filepath.Join(dir, "b.log.gz")
-	writeGzip(t, gz, writeFile(t, filepath.Join(dir, "b.log"), joinLines(lines[2000:4000])))
+	lines, dir, first, gz := twoFiles(t, 14)
 	data, err := os.ReadFile(gz)
 	if err != nil {
 		t.Fatal(err)
