@@ -97,17 +97,17 @@ func (s *Sink) appendSpool(body []byte) error {
 	paused := false
 	defer func() {
 		if paused {
-			s.m.spoolFull.Set(0)
 			s.log.Info("spool has room again, sources resume", "dir", s.spool.dir)
+			s.m.spoolFull.Set(0)
 		}
 	}()
 	for attempt := 0; ; {
 		if full, freed := s.spool.full(len(body)); full {
 			if !paused {
 				paused = true
+				// The log first: whoever sees the gauge at 1 finds the line.
+				s.log.Error("spool full, sources paused until influxdb accepts the backlog", "dir", s.spool.dir, "file_bytes", s.spool.files(), "max_bytes", s.cfg.SpoolMaxSize)
 				s.m.spoolFull.Set(1)
-				bytes, _, _ := s.spool.state()
-				s.log.Error("spool full, sources paused until influxdb accepts the backlog", "dir", s.spool.dir, "bytes", bytes, "max_bytes", s.cfg.SpoolMaxSize)
 			}
 			select {
 			case <-freed:

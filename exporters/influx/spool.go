@@ -379,6 +379,13 @@ func (s *spool) state() (bytes int64, records int, oldest time.Time) {
 	return s.bytes, len(s.records), oldest
 }
 
+// files returns the bytes of the segment files: what the bound limits.
+func (s *spool) files() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.disk
+}
+
 // close releases the file handles; pending records stay on disk.
 func (s *spool) close() {
 	s.mu.Lock()
