@@ -227,7 +227,7 @@ func (s *Sink) Close(ctx context.Context) error {
 		return nil
 	}
 	if lost > 0 {
-		err = fmt.Errorf("%w; %d point(s) neither written nor spooled (%v): a source reads them again from its checkpoint, an import must be run again", err, lost, spoolErr)
+		err = fmt.Errorf("%w; %d point(s) neither written nor spooled (%v): never durable, so log sources read them again from their checkpoints, polled samples in them are lost, an import must be run again", err, lost, spoolErr)
 	}
 	return fmt.Errorf("influx close: %d batch(es) (%d bytes) stay in spool %s for the next run: %w",
 		records, bytes, s.spool.dir, err)
@@ -237,9 +237,10 @@ func (s *Sink) Close(ctx context.Context) error {
 // stopped (InfluxDB too slow for Close's ctx) behind the spool, so that the
 // next run delivers them, while the spool's bound allows: it holds at
 // shutdown too. It returns the points it could not append, from the first
-// batch that did not fit or failed on: those were never durable, so no
-// source has checkpointed past them (`entpipe run` reads them again; an
-// import says so and exits 1).
+// batch that did not fit or failed on: those were never durable, so no log
+// source has checkpointed past them (`entpipe run` reads them again, the
+// samples of polled sources in them are lost; an import says so and exits
+// 1).
 func (s *Sink) spoolLeftovers() (lost int, err error) {
 	s.mu.Lock()
 	s.cutLocked()
