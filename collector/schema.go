@@ -279,6 +279,7 @@ const (
 	MetricSpoolOldest     = "entpipe_spool_oldest_timestamp_seconds"
 	MetricSpoolReplays    = "entpipe_spool_replayed_batches_total"
 	MetricSpoolFull       = "entpipe_spool_full"
+	MetricSpoolCorrupt    = "entpipe_spool_corrupt_records_total"
 	MetricPromLatePoints  = "entpipe_prom_late_points_total"
 	MetricScrapeErrors    = "entpipe_scrape_errors_total"
 	MetricScrapeUp        = "entpipe_scrape_up"
@@ -352,6 +353,8 @@ func SelfMetrics() []MetricDef {
 			"Spooled batches written to InfluxDB after it came back."},
 		{MetricSpoolFull, GaugeType, nil,
 			"1 while the spool is full and the sources are paused, else 0."},
+		{MetricSpoolCorrupt, CounterType, nil,
+			"Damaged spool records (flipped bits, zeroed blocks) dropped when the spool was read: their batches never reached InfluxDB."},
 		{MetricPromLatePoints, CounterType, []string{LabelMeasurement},
 			"Bucket rewrites older than the Prometheus exporter's horizon, ignored by the live counters."},
 		{MetricScrapeErrors, CounterType, []string{LabelSource, LabelTarget},

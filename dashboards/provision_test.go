@@ -1,11 +1,12 @@
 package dashboards
 
 import (
-	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/entpipe/entpipe/exporters/influx/influxtest"
 )
 
 // TestProvisionNextToUnrelatedDashboards provisions twice into a Grafana
@@ -118,15 +119,11 @@ func TestProvisionErrors(t *testing.T) {
 	}, same, "good", `dashboard "entpipe-niveau-acces-journee"`, "502", "Bad Gateway")
 }
 
-// closedAddr returns a loopback address nothing listens on.
+// closedAddr returns a loopback address that refuses connections: a proxy
+// without server, which holds its port for the test (a port merely closed
+// could be taken by another process meanwhile).
 func closedAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	return influxtest.NewProxy(t, "").Addr
 }
 
 // TestProvisionBasicAuth: a "user:password" token goes as basic auth.

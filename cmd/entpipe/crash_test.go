@@ -12,11 +12,12 @@ import (
 // TestIntegrationRunSurvivesKill is issue 4's crash acceptance: the real
 // binary tails three simulated ENT logs while they are written and rotated,
 // and is killed with SIGKILL at random moments while it reads, then
-// restarted each time. Kills 3 and 4 happen while influxd is down, so the
-// process is killed while it spools and restarted on a spool it must
-// replay. The final totals in InfluxDB must equal, to the unit, those of
-// `entpipe import` of the same files into another database, and the spool
-// must be empty.
+// restarted each time. Kills 3 and 4 happen while InfluxDB refuses
+// connections (the test's proxy in front of influxd), so the process is
+// killed while it spools and restarted on a spool it must replay. The
+// final totals in InfluxDB must equal, to the unit, those of `entpipe
+// import` of the same files into another database, and the spool must be
+// empty.
 func TestIntegrationRunSurvivesKill(t *testing.T) {
 	skipShort(t, "end-to-end: builds and runs the binary")
 	s := influxtest.Start(t)
@@ -31,11 +32,11 @@ func TestIntegrationRunSurvivesKill(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("%d lines in 3 logs, rotated at 45%%; kill seed %d", total, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	const kills, spoolFrom, spoolTo = 6, 2, 4 // influxd is down for kills spoolFrom+1..spoolTo
+	const kills, spoolFrom, spoolTo = 6, 2, 4 // InfluxDB refuses for kills spoolFrom+1..spoolTo
 	p := startRun(t, runConfig)
 	for i := range kills {
 		if i == spoolFrom {
-			s.Stop()
+			s.Proxy.Refuse()
 		}
 		before := p.waitMetric("entpipe_lines_total", nil, 30*time.Second, func(float64) bool { return true })
 		appended := advanceAll(t, logs, float64(i+1)/float64(kills+1))
@@ -46,13 +47,13 @@ func TestIntegrationRunSurvivesKill(t *testing.T) {
 		p.kill()
 		down := ""
 		if i >= spoolFrom && i < spoolTo {
-			down = ", influxd down"
+			down = ", InfluxDB refused"
 		}
 		t.Logf("kill %d: SIGKILL after %.0f lines read by this process (%d appended before it%s)", i+1, got, appended, down)
 		p = startRun(t, runConfig)
 		if i+1 == spoolTo {
 			p.waitMetric("entpipe_spool_bytes", nil, time.Minute, func(v float64) bool { return v > 0 })
-			s.Restart()
+			s.Proxy.Normal()
 		}
 	}
 	advanceAll(t, logs, 1)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,12 +43,7 @@ func TestDashboardsUsage(t *testing.T) {
 	if err := os.WriteFile(token, []byte("abc\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	closed := influxtest.NewProxy(t, "").URL // refuses connections on a port the test holds
 	f := func(wantCode int, wantErr string, args ...string) {
 		t.Helper()
 		code, _, errOut := runCLI(t, append([]string{"dashboards"}, args...)...)

@@ -328,17 +328,31 @@ func (p *runProc) waitMetric(name string, labels map[string]string, timeout time
 // returns its stdout; a non-zero exit fails the test with its output.
 func runEntpipe(t testing.TB, timeout time.Duration, args ...string) string {
 	t.Helper()
+	code, stdout, stderr := execEntpipe(t, timeout, args...)
+	if code != 0 {
+		t.Fatalf("entpipe %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
+	}
+	return stdout
+}
+
+// execEntpipe runs the binary with args to completion and returns its exit
+// code and output; not ending within timeout fails the test.
+func execEntpipe(t testing.TB, timeout time.Duration, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, entpipeBinary(t), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) || ctx.Err() != nil {
-			t.Fatalf("entpipe %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
-		}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("entpipe %s: did not end within %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), timeout, out.String(), errOut.String())
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out.String(), errOut.String()
+	case err != nil:
 		t.Fatal(err)
 	}
-	return stdout.String()
+	return 0, out.String(), errOut.String()
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,7 +22,9 @@ order given, as one stream; write their bucket totals to InfluxDB, print a
 summary and exit. Importing the same files again changes nothing (totals are
 upserts). The command ends only when every point is in InfluxDB; if InfluxDB
 stays unreachable past -flush-timeout, the points stay in the spool under
-data_dir for the next run and the exit code is 1.`)
+data_dir for the next run and the exit code is 1. A file that cannot be read
+whole (missing, unreadable, a .gz cut short) is listed with its reason after
+the summary and the exit code is 1; the other files are imported.`)
 	source := fs.String("source", "", "name of the source the files belong to (default: the only entlog source)")
 	flushTimeout := fs.Duration("flush-timeout", 10*time.Minute, "how long to keep retrying InfluxDB at the end")
 	progress := fs.String("progress", "auto", "progress on stderr: auto (when a terminal), always, never")
@@ -60,11 +64,19 @@ data_dir for the next run and the exit code is 1.`)
 		fmt.Fprintln(io.err, "waiting for InfluxDB to acknowledge every point…")
 	}
 	closeErr := sink.Close(closeCtx)
-	if summary != "" {
+	var failed collector.FileErrors
+	partial := errors.As(importErr, &failed)
+	if summary != "" && (importErr == nil || partial) {
 		fmt.Fprintln(io.out, strings.TrimRight(summary, "\n"))
 	}
+	if partial {
+		fmt.Fprintf(io.out, "not read whole:  %d of %d files (the rest is imported)\n", len(failed), len(fs.Args()))
+		for _, fe := range failed {
+			fmt.Fprintf(io.out, "  %s\n", fe)
+		}
+	}
 	switch {
-	case importErr != nil:
+	case importErr != nil && !partial:
 		log.Error("import failed", "source", src.Name, "err", importErr)
 		return exitRuntime
 	case closeErr != nil:
@@ -72,7 +84,18 @@ data_dir for the next run and the exit code is 1.`)
 		return exitRuntime
 	}
 	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", influx.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
-	return exitOK
+	status := exitOK
+	if partial {
+		log.Error("import incomplete: files not read whole, see the summary", "source", src.Name, "files", len(failed))
+		status = exitRuntime
+	}
+	if n := stats.Counter(collector.MetricSpoolCorrupt).Value(); n > 0 {
+		// Batches of this import or of an earlier process on this data_dir.
+		log.Error("damaged spool records dropped: their batches are not in InfluxDB; check the disk, then import the period again",
+			"dir", filepath.Join(cfg.DataDir, "spool"), "corrupt_records", n)
+		status = exitRuntime
+	}
+	return status
 }
 
 // importFiles runs the source's own import and returns its summary text.

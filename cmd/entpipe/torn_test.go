@@ -92,8 +92,8 @@ func TestTornRecordsAcceptance(t *testing.T) {
 	}
 	dir := t.TempDir()
 	config := filepath.Join(out, "entpipe.yaml")
-	_, want := recordImport(t, config, "ent92", []string{writeLines(t, filepath.Join(dir, "reference.log"), l.reference)})
-	sum, got := recordImport(t, config, "ent92", []string{writeLines(t, filepath.Join(dir, "damaged.log"), l.damaged)})
+	_, want := recordImport(t, config, "ent92", []string{writeLogFile(t, filepath.Join(dir, "reference.log"), l.reference)})
+	sum, got := recordImport(t, config, "ent92", []string{writeLogFile(t, filepath.Join(dir, "damaged.log"), l.damaged)})
 	rejected := sum.Lines - sum.Results[collector.ResultParsed]
 	t.Logf("damaged log: %d lines, %d rejected: %v", sum.Lines, rejected, sum.Results)
 
@@ -162,10 +162,9 @@ func readLogLines(t *testing.T, path string) []string {
 	return lines
 }
 
-func writeLines(t *testing.T, path string, lines []string) string {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+// writeLogFile writes lines, each ended by a newline, to path and returns
+// path.
+func writeLogFile(t *testing.T, path string, lines []string) string {
+	writeLines(t, path, []byte(strings.Join(lines, "\n")+"\n"))
 	return path
 }

@@ -2,6 +2,8 @@ package enseigno
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,8 +78,8 @@ func TestImportBadRows(t *testing.T) {
 	}
 }
 
-// A mapping that does not fit the export fails the import before anything
-// is written.
+// A mapping that does not fit the export fails its file; with no other
+// file, nothing is written.
 func TestImportMissingColumns(t *testing.T) {
 	for _, c := range []struct{ name, input, want string }{
 		{"no discipline", "Date;Séances\n23/03/2020;3\n", `missing "Discipline"`},
@@ -96,6 +98,48 @@ func TestImportMissingColumns(t *testing.T) {
 				t.Errorf("wrote %d points", len(rec.Points()))
 			}
 		})
+	}
+}
+
+// TestImportSkipsBadFiles: a missing file, one whose header does not fit
+// and an unreadable one (a directory) are reported with their name and
+// reason; the other exports are imported as if alone, and the summary
+// counts only them.
+func TestImportSkipsBadFiles(t *testing.T) {
+	march := defaultCSV(genFixture("92", day("2020-03-01"), 10))
+	april := defaultCSV(genFixture("92", day("2020-04-01"), 10))
+	want, wantSum := importBytes(t, Config{}, Options{}, march, april)
+	dir := t.TempDir()
+	path := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if data != nil {
+			writeFile(t, p, data)
+		}
+		return p
+	}
+	unreadable := path("unreadable.csv", nil)
+	if err := os.Mkdir(unreadable, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{path("march.csv", march), path("missing.csv", nil), path("columns.csv", []byte("Date;Foo\n23/03/2020;3\n")),
+		unreadable, path("april.csv", april)}
+	var rec collectortest.Recorder
+	sum, err := newSource(t, Config{}, Options{}).ImportFiles(context.Background(), &rec, paths)
+	var failed collector.FileErrors
+	if !errors.As(err, &failed) || len(failed) != 3 {
+		t.Fatalf("err = %v, want the three bad files", err)
+	}
+	for i, reason := range []string{"open: no such file or directory", `missing "Discipline"`, "read: is a directory"} {
+		msg := failed[i].Error()
+		if p := paths[i+1]; !strings.HasPrefix(msg, p+": ") || strings.Count(msg, p) != 1 || !strings.Contains(msg, reason) {
+			t.Errorf("failure %d: %q, want %s once, with %q", i, msg, p, reason)
+		}
+	}
+	if got := collectortest.LineProtocol(rec.Points()); got != want {
+		t.Errorf("points differ from an import of the good files alone:\n%s\nwant:\n%s", got, want)
+	}
+	if sum.String() != wantSum.String() {
+		t.Errorf("summary %q, want %q", sum, wantSum)
 	}
 }
 

@@ -186,8 +186,10 @@ func (s Summary) String() string {
 // When exports overlap, the later path's days replace the earlier ones
 // whole; re-importing changes nothing (points are whole-day upserts).
 // Cumulative baselines are saved only after the sink's Flush succeeded. A
-// file that cannot be read or lacks the mapped columns fails the whole
-// import before anything is written.
+// file that cannot be read or parsed (missing, lacking the mapped columns,
+// cut short) is skipped whole — its rows would overwrite complete days
+// with partial ones — and returned in a collector.FileErrors while the
+// other files are imported; the Summary counts only those.
 func (s *Source) ImportFiles(ctx context.Context, sink collector.Sink, paths []string) (Summary, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -197,16 +199,23 @@ func (s *Source) ImportFiles(ctx context.Context, sink collector.Sink, paths []s
 		return sum, fmt.Errorf("enseigno %s: %w", s.name, err)
 	}
 	all := export{}
+	var failed collector.FileErrors
 	for _, path := range paths {
+		before := sum
 		data, err := os.ReadFile(path)
-		if err != nil {
-			return sum, fmt.Errorf("enseigno %s: %w", s.name, err)
+		var ex export
+		if err == nil {
+			ex, err = s.parse(path, data, &sum)
 		}
-		ex, err := s.parse(path, data, &sum)
 		if err != nil {
-			return sum, fmt.Errorf("enseigno %s: %w", s.name, err)
+			sum = before
+			failed = append(failed, collector.FileError{Path: path, Err: err})
+			continue
 		}
 		all.overlay(ex)
+	}
+	if len(failed) > 0 && len(failed) == len(paths) {
+		return sum, fmt.Errorf("enseigno %s: %w", s.name, failed) // nothing to write
 	}
 	pts := points(daily(all, s.cfg.Values == ValuesCumulative, st.Cumulative, &sum), s.paris, &sum)
 	if len(pts) > 0 {
@@ -219,6 +228,9 @@ func (s *Source) ImportFiles(ctx context.Context, sink collector.Sink, paths []s
 	}
 	if err := s.state.save(st); err != nil {
 		return sum, fmt.Errorf("enseigno %s: %w", s.name, err)
+	}
+	if len(failed) > 0 {
+		return sum, fmt.Errorf("enseigno %s: %w", s.name, failed)
 	}
 	return sum, nil
 }
@@ -245,22 +257,25 @@ func (s *Source) parse(file string, data []byte, sum *Summary) (export, error) {
 	} else {
 		err = p.csv(file, data)
 	}
-	s.parsed.Add(float64(sum.RowsImported - read))
-	s.invalid.Add(float64(sum.RowsBad - bad))
-	sum.Files++
 	s.unknownColumns.Set(float64(len(p.head.unknown)))
 	s.missingColumns.Set(float64(len(p.head.missing)))
 	if pr := p.head.problems(); pr != "" {
 		sum.Header = append(sum.Header, file+": "+pr)
 	}
-	if err == nil && len(p.accounts) > 0 {
+	if err != nil {
+		return nil, err // the export is dropped whole: none of its rows counts
+	}
+	s.parsed.Add(float64(sum.RowsImported - read))
+	s.invalid.Add(float64(sum.RowsBad - bad))
+	sum.Files++
+	if len(p.accounts) > 0 {
 		mode, detected := accountsMode(s.cfg.Accounts, p.accounts)
 		if mode == AccountsPerDepartment {
 			sum.AccountsDiffer += p.out.perDepartment(p.accounts)
 		}
 		sum.addAccounts(mode, detected)
 	}
-	return p.out, err
+	return p.out, nil
 }
 
 // addAccounts records how an export's accounts were read; exports of one

@@ -69,7 +69,8 @@ func (s Summary) String() string {
 // visitor set, and flushes the sink. Points go out in batches as minutes
 // close, so memory grows with concurrent visitors, not with input size.
 // Import uses no checkpoint; it is safe to run again on the same files
-// (the points are totals).
+// (the points are totals). Files it cannot read whole are returned as a
+// collector.FileErrors with the Summary of the rest, which was written.
 func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string, stdin io.Reader, progress func(Progress)) (Summary, error) {
 	start := s.now()
 	p, err := s.newPipeline()
@@ -87,7 +88,7 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 	if err != nil {
 		return Summary{}, err
 	}
-	readErr := s.readAll(f, paths, stdin, progress)
+	failed, readErr := s.readAll(f, paths, stdin, progress)
 	if err := f.wait(); err != nil {
 		return Summary{}, err
 	}
@@ -102,6 +103,9 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 	}
 	sum := p.summary()
 	sum.Duration = s.now().Sub(start)
+	if len(failed) > 0 {
+		return sum, fmt.Errorf("entlog %s: %w", s.name, failed)
+	}
 	return sum, nil
 }
 
@@ -127,8 +131,11 @@ func (p *pipeline) summary() Summary {
 	return sum
 }
 
-// readAll hands the lines of paths, in order, to f, reporting progress.
-func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress func(Progress)) error {
+// readAll hands the lines of paths, in order, to f, reporting progress. A
+// file that cannot be opened or read to its end (missing, unreadable, a .gz
+// cut short) is listed in failed, its lines before the damage kept, and the
+// next files go on in the same stream; err is fatal (the sink failed).
+func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress func(Progress)) (failed collector.FileErrors, err error) {
 	pr := Progress{Files: len(paths)}
 	lr := newLineReader(nil, nil)
 	report := func() {
@@ -140,7 +147,9 @@ func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress fu
 		pr.File, pr.Index = path, i
 		r, closeFn, err := openInput(path, stdin)
 		if err != nil {
-			return fmt.Errorf("entlog %s: %w", s.name, err)
+			failed = append(failed, collector.FileError{Path: path, Err: err})
+			report()
+			continue
 		}
 		lr.reset(r)
 		lineNo, base, bytesBase := int64(0), pr.Lines, pr.Bytes
@@ -152,7 +161,7 @@ func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress fu
 			lineNo++
 			if err := f.line(path, lineNo, line, tooLong); err != nil {
 				closeFn()
-				return err
+				return failed, err
 			}
 			if lineNo%(16*checkEvery) == 0 {
 				pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed
@@ -160,24 +169,26 @@ func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress fu
 			}
 		}
 		partial, tooLong := lr.rest()
+		if lr.err != nil {
+			// The damage cut the last line: it is not a line of the log.
+			failed = append(failed, collector.FileError{Path: path, Lines: lineNo, Err: fmt.Errorf("read: %w", lr.err)})
+			partial, tooLong = nil, false
+		}
 		if tooLong || len(partial) > 0 {
 			lineNo++
 			if err := f.line(path, lineNo, partial, tooLong); err != nil {
 				closeFn()
-				return err
+				return failed, err
 			}
 		}
 		closeFn()
-		if lr.err != nil {
-			return fmt.Errorf("entlog %s: read %s: %w", s.name, path, lr.err)
-		}
 		if err := f.dispatch(); err != nil { // batches do not span files
-			return err
+			return failed, err
 		}
 		pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed+int64(len(partial))
 		report()
 	}
-	return nil
+	return failed, nil
 }
 
 // openInput opens a file or stdin, decompressing gzip.
@@ -198,7 +209,7 @@ func openInput(path string, stdin io.Reader) (io.Reader, func(), error) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			closeFn()
-			return nil, nil, fmt.Errorf("gunzip %s: %w", path, err)
+			return nil, nil, fmt.Errorf("gunzip: %w", err)
 		}
 		return zr, closeFn, nil
 	}

@@ -2,6 +2,8 @@ package entlog
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,15 +13,23 @@ import (
 	"github.com/entpipe/entpipe/collector/collectortest"
 )
 
+// twoFiles generates 5000 lines of an hour and writes the first 2000 to
+// a.log and the next 2000 to b.log.gz in a temporary directory.
+func twoFiles(t *testing.T, seed uint64) (lines []genLine, dir, first, gz string) {
+	t.Helper()
+	lines = genLog(seed, 5000, 200, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	dir = t.TempDir()
+	first = writeFile(t, filepath.Join(dir, "a.log"), joinLines(lines[:2000]))
+	gz = filepath.Join(dir, "b.log.gz")
+	writeGzip(t, gz, writeFile(t, filepath.Join(dir, "b.log"), joinLines(lines[2000:4000])))
+	return lines, dir, first, gz
+}
+
 // TestImportStdinGzipAndProgress: "-" reads the stdin reader, gzip is
 // recognised by content, files are read in order, and progress ends with
 // every line of every file.
 func TestImportStdinGzipAndProgress(t *testing.T) {
-	lines := genLog(31, 5000, 200, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
-	dir := t.TempDir()
-	first := writeFile(t, filepath.Join(dir, "a.log"), joinLines(lines[:2000]))
-	gz := filepath.Join(dir, "b.log.gz")
-	writeGzip(t, gz, writeFile(t, filepath.Join(dir, "b.log"), joinLines(lines[2000:4000])))
+	lines, dir, first, gz := twoFiles(t, 31)
 	stdin := strings.NewReader(joinLines(lines[4000:]))
 	cfg := genConfig("unused")
 	var last Progress
@@ -44,6 +54,51 @@ func TestImportStdinGzipAndProgress(t *testing.T) {
 		if !strings.Contains(sum.String(), s) {
 			t.Errorf("summary lacks %q:\n%s", s, sum)
 		}
+	}
+}
+
+// TestImportPartialFailures: a .gz cut short, a missing file and an
+// unreadable one (a directory) among good files are each reported with
+// their name and reason; everything else is imported as one stream, the
+// good lines of the cut file included, and the summary counts them.
+func TestImportPartialFailures(t *testing.T) {
+	lines, dir, first, gz := twoFiles(t, 14)
+	data, err := os.ReadFile(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, gz, string(data[:len(data)*6/10])) // cut short
+	missing := filepath.Join(dir, "c.log")
+	unreadable := filepath.Join(dir, "d.log")
+	if err := os.Mkdir(unreadable, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	last := writeFile(t, filepath.Join(dir, "e.log"), joinLines(lines[4000:]))
+	cfg := genConfig("unused")
+	var rec collectortest.Recorder
+	sum, err := newTestSource(t, cfg, Options{}).Import(context.Background(), &rec, []string{first, gz, missing, unreadable, last}, nil, nil)
+	var failed collector.FileErrors
+	if !errors.As(err, &failed) || len(failed) != 3 {
+		t.Fatalf("err = %v, want the three bad files", err)
+	}
+	for i, want := range []struct{ path, reason string }{
+		{gz, "read: unexpected EOF (after "}, {missing, "open: no such file or directory"}, {unreadable, "is a directory"},
+	} {
+		if failed[i].Path != want.path || !strings.Contains(failed[i].Error(), want.path+": ") || !strings.Contains(failed[i].Error(), want.reason) {
+			t.Errorf("failure %d: %q, want %s with %q", i, failed[i].Error(), want.path, want.reason)
+		}
+	}
+	cut := int(failed[0].Lines)
+	if cut < 100 || cut >= 2000 {
+		t.Fatalf("%d lines read from the cut file, want most of the part before the cut", cut)
+	}
+	good := append(append(append([]genLine{}, lines[:2000]...), lines[2000:2000+cut]...), lines[4000:]...)
+	if sum.Lines != int64(len(good)) || sum.Results[collector.ResultParsed] != int64(len(good)) {
+		t.Errorf("summary counts %d lines (%d parsed), want %d", sum.Lines, sum.Results[collector.ResultParsed], len(good))
+	}
+	want, _ := importLP(t, newTestSource(t, cfg, Options{}), writeFile(t, filepath.Join(dir, "good.log"), joinLines(good)))
+	if got := collectortest.LineProtocol(rec.Points()); got != want {
+		t.Errorf("the readable lines differ from one file of them:\n%s", diffLP(want, got))
 	}
 }
 

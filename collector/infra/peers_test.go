@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -34,27 +33,36 @@ func requireBinary(t *testing.T, pkg string, paths ...string) string {
 	return ""
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
+// inheritedListener listens on a loopback port the kernel picks and
+// returns the socket as a file for a peer to inherit (socket activation)
+// with its address. The peer serves the test's own socket: no other process
+// can take the port between a choice and a bind, as with a port that was
+// free a moment ago.
+func inheritedListener(t *testing.T) (*os.File, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	defer l.Close() // the file is a duplicate: the socket stays open with it
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, l.Addr().String()
 }
 
-// startPeer runs bin with args, stops it with t.Cleanup, and waits until url
-// answers 200 through client (so later requests reuse its connection). The
-// peer's output goes to log in the test's temporary directory.
-func startPeer(t *testing.T, client *http.Client, url, logPath, bin string, args ...string) {
+// startPeer runs cmd, stops it with t.Cleanup, and waits until url answers
+// 200 through client (so later requests reuse its connection). The peer's
+// output goes to log in the test's temporary directory.
+func startPeer(t *testing.T, client *http.Client, url, logPath string, cmd *exec.Cmd) {
 	t.Helper()
+	bin := cmd.Path
 	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -97,29 +105,34 @@ func startPeer(t *testing.T, client *http.Client, url, logPath, bin string, args
 	}
 }
 
-// startNodeExporter runs node_exporter on a free loopback port with the
-// collectors infra reads, every network device, loopback included, and
-// returns its /metrics URL.
+// startNodeExporter runs node_exporter on a loopback socket of the test
+// (systemd socket activation: LISTEN_FDS, and LISTEN_PID set by a shell
+// that then becomes node_exporter) with the collectors infra reads, every
+// network device, loopback included, and returns its /metrics URL.
 func startNodeExporter(t *testing.T, client *http.Client) string {
 	t.Helper()
 	bin := requireBinary(t, "prometheus-node-exporter", "/usr/bin/prometheus-node-exporter", "prometheus-node-exporter", "node_exporter")
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	sock, addr := inheritedListener(t)
 	url := "http://" + addr + "/metrics"
-	startPeer(t, client, url, filepath.Join(t.TempDir(), "node_exporter.log"), bin,
-		"--web.listen-address="+addr, "--collector.disable-defaults",
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`, bin,
+		"--web.systemd-socket", "--collector.disable-defaults",
 		"--collector.cpu", "--collector.meminfo", "--collector.loadavg", "--collector.stat",
 		"--collector.diskstats", "--collector.netdev", "--collector.netdev.device-exclude=^$")
+	cmd.ExtraFiles = []*os.File{sock} // fd 3, the first systemd passes
+	startPeer(t, client, url, filepath.Join(t.TempDir(), "node_exporter.log"), cmd)
 	return url
 }
 
-// startNginx runs nginx on a free loopback port with everything in a
-// temporary directory, stub_status at /nginx_status and "ok" elsewhere, and
-// returns its base URL.
+// startNginx runs nginx on a loopback socket of the test (inherited the
+// way nginx passes its sockets to a new binary: $NGINX lists their file
+// descriptors; the listen directive names the same address) with
+// everything in a temporary directory, stub_status at /nginx_status and
+// "ok" elsewhere, and returns its base URL.
 func startNginx(t *testing.T, client *http.Client) string {
 	t.Helper()
 	bin := requireBinary(t, "nginx", "/usr/sbin/nginx", "nginx")
 	dir := t.TempDir()
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	sock, addr := inheritedListener(t)
 	user := "" // workers of a root master would drop to nobody, who cannot write dir
 	if os.Geteuid() == 0 {
 		user = "user root;"
@@ -150,7 +163,9 @@ http {
 		t.Fatal(err)
 	}
 	base := "http://" + addr
-	startPeer(t, client, base+"/nginx_status", filepath.Join(dir, "stderr.log"), bin,
-		"-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", confPath)
+	cmd := exec.Command(bin, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", confPath)
+	cmd.ExtraFiles = []*os.File{sock} // fd 3
+	cmd.Env = append(os.Environ(), "NGINX=3;")
+	startPeer(t, client, base+"/nginx_status", filepath.Join(dir, "stderr.log"), cmd)
 	return base
 }

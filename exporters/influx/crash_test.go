@@ -113,7 +113,7 @@ func readAck(dir string) int {
 }
 
 // TestIntegrationCrash kills the writer with SIGKILL at random moments,
-// with and without influxd (the spool in use), restarts it each time from
+// with InfluxDB reachable and refused (the spool in use), restarts it each time from
 // its last acknowledged round, and compares InfluxDB with the totals of an
 // undisturbed run: equal, to the unit.
 func TestIntegrationCrash(t *testing.T) {
@@ -141,7 +141,7 @@ func TestIntegrationCrash(t *testing.T) {
 		go func() { done <- cmd.Wait() }()
 		return cmd, done
 	}
-	// Runs 0-1 write to influxd; 2-3 spool (influxd down), run 3 until
+	// Runs 0-1 write to influxd; 2-3 spool (the proxy refuses), run 3 until
 	// near the end; run 4 restarts with a full spool and influxd back, so
 	// its new batches must queue behind the replay; the final run replays
 	// what is left and writes the last rounds. Each run is killed just
@@ -150,11 +150,11 @@ func TestIntegrationCrash(t *testing.T) {
 		target := readAck(dir) + 1 + rng.IntN(6)
 		switch run {
 		case 2:
-			s.Stop()
+			s.Proxy.Refuse()
 		case 3:
 			target = crashRounds - 6
 		case 4:
-			s.Restart()
+			s.Proxy.Normal()
 			target = min(readAck(dir)+1+rng.IntN(3), crashRounds-2)
 		}
 		cmd, done := start(min(target+1+rng.IntN(3), crashRounds-1))

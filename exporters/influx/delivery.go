@@ -13,7 +13,7 @@ import (
 
 // metrics are the sink's handles on the schema.go self-metrics.
 type metrics struct {
-	points, rejected, replays          *collector.Counter
+	points, rejected, replays, corrupt *collector.Counter
 	errors                             map[string]*collector.Counter
 	spoolBytes, spoolOldest, spoolFull *collector.Gauge
 }
@@ -23,6 +23,7 @@ func newMetrics(st *collector.Stats) metrics {
 		points:      st.Counter(collector.MetricInfluxPoints),
 		rejected:    st.Counter(collector.MetricInfluxRejected),
 		replays:     st.Counter(collector.MetricSpoolReplays),
+		corrupt:     st.Counter(collector.MetricSpoolCorrupt),
 		errors:      map[string]*collector.Counter{},
 		spoolBytes:  st.Gauge(collector.MetricSpoolBytes),
 		spoolOldest: st.Gauge(collector.MetricSpoolOldest),
@@ -96,17 +97,17 @@ func (s *Sink) appendSpool(body []byte) error {
 	paused := false
 	defer func() {
 		if paused {
-			s.m.spoolFull.Set(0)
 			s.log.Info("spool has room again, sources resume", "dir", s.spool.dir)
+			s.m.spoolFull.Set(0)
 		}
 	}()
 	for attempt := 0; ; {
 		if full, freed := s.spool.full(len(body)); full {
 			if !paused {
 				paused = true
+				// The log first: whoever sees the gauge at 1 finds the line.
+				s.log.Error("spool full, sources paused until influxdb accepts the backlog", "dir", s.spool.dir, "file_bytes", s.spool.files(), "max_bytes", s.cfg.SpoolMaxSize)
 				s.m.spoolFull.Set(1)
-				bytes, _, _ := s.spool.state()
-				s.log.Error("spool full, sources paused until influxdb accepts the backlog", "dir", s.spool.dir, "bytes", bytes, "max_bytes", s.cfg.SpoolMaxSize)
 			}
 			select {
 			case <-freed:
@@ -137,10 +138,10 @@ func (s *Sink) replay() {
 		body, ok, appended, err := s.spool.head()
 		switch {
 		case err != nil:
-			// Unreadable after an fsynced write: disk corruption. Retrying
+			// Unreadable after an fsynced write: damaged on disk. Retrying
 			// cannot help and would block every later batch.
-			s.log.Error("dropping unreadable spool record", "err", err)
-			s.m.errors[ReasonSpool].Inc()
+			s.log.Error("spool record damaged, dropping it", "err", err)
+			s.m.corrupt.Inc()
 		case !ok:
 			select {
 			case <-appended:

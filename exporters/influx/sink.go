@@ -106,7 +106,8 @@ func newSink(cfg Config, opts Options, sleep func(context.Context, time.Duration
 	if stats == nil {
 		stats = collector.NewStats()
 	}
-	sp, err := openSpool(filepath.Join(opts.DataDir, "spool"), cfg.SpoolMaxSize, log)
+	m := newMetrics(stats)
+	sp, err := openSpool(filepath.Join(opts.DataDir, "spool"), cfg.SpoolMaxSize, log, m.corrupt)
 	if err != nil {
 		return nil, fmt.Errorf("influx: %w", err)
 	}
@@ -115,7 +116,7 @@ func newSink(cfg Config, opts Options, sleep func(context.Context, time.Duration
 		SetHTTPRequestTimeout(uint(math.Ceil(cfg.Timeout.Seconds())))
 	client := influxdb2.NewClientWithOptions(cfg.URL, token, clientOpts)
 	s := &Sink{
-		cfg: cfg, log: log, m: newMetrics(stats), client: client,
+		cfg: cfg, log: log, m: m, client: client,
 		api: client.WriteAPIBlocking(cfg.Org, cfg.Bucket), spool: sp, sleep: sleep,
 		rejectLog: rateLimit{every: 10 * time.Second}, retryLog: rateLimit{every: 30 * time.Second},
 		changed: make(chan struct{}),
@@ -141,7 +142,7 @@ func (s *Sink) Write(ctx context.Context, points []collector.Point) error {
 	defer s.mu.Unlock()
 	for _, p := range points {
 		if s.bufN == 0 {
-			if err := s.waitLocked(ctx, func() bool { return len(s.queue) < maxQueued }); err != nil {
+			if err := s.waitLocked(ctx, func() bool { return s.closed || len(s.queue) < maxQueued }); err != nil {
 				return fmt.Errorf("influx write: %w", err)
 			}
 		}
@@ -226,28 +227,40 @@ func (s *Sink) Close(ctx context.Context) error {
 		return nil
 	}
 	if lost > 0 {
-		err = fmt.Errorf("%w; %d point(s) could not be spooled and are lost: %v", err, lost, spoolErr)
+		err = fmt.Errorf("%w; %d point(s) neither written nor spooled (%v): never durable, so log sources read them again from their checkpoints, polled samples in them are lost, an import must be run again", err, lost, spoolErr)
 	}
 	return fmt.Errorf("influx close: %d batch(es) (%d bytes) stay in spool %s for the next run: %w",
 		records, bytes, s.spool.dir, err)
 }
 
 // spoolLeftovers appends the batches still in memory after the goroutines
-// stopped (InfluxDB too slow for Close's ctx) behind the spool, so that
-// the next run delivers them, ignoring the spool bound: a shutdown never
-// drops points. It returns the points it could not append.
+// stopped (InfluxDB too slow for Close's ctx) behind the spool, so that the
+// next run delivers them, while the spool's bound allows: it holds at
+// shutdown too. It returns the points it could not append, from the first
+// batch that did not fit or failed on: those were never durable, so no log
+// source has checkpointed past them (`entpipe run` reads them again, the
+// samples of polled sources in them are lost; an import says so and exits
+// 1).
 func (s *Sink) spoolLeftovers() (lost int, err error) {
 	s.mu.Lock()
 	s.cutLocked()
 	left := s.queue
 	s.queue = nil
 	s.mu.Unlock()
-	for _, b := range left {
-		if e := s.spool.append(b.body, time.Now()); e != nil {
-			lost, err = lost+b.n, e
+	for i, b := range left {
+		if full, _ := s.spool.full(len(b.body)); full {
+			err = fmt.Errorf("spool %s is full (spool_max_size %d bytes)", s.spool.dir, s.cfg.SpoolMaxSize)
+		} else {
+			err = s.spool.append(b.body, time.Now())
+		}
+		if err != nil {
+			for _, b := range left[i:] {
+				lost += b.n
+			}
+			return lost, err
 		}
 	}
-	return lost, err
+	return 0, nil
 }
 
 // drain waits until the replayer has emptied the spool.

@@ -3,6 +3,7 @@ package influx_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -104,10 +105,11 @@ func TestIntegrationRoundTrip(t *testing.T) {
 	}
 }
 
-// TestIntegrationOutage stops influxd for more than 30 s while rounds of
-// bucket totals keep being written and flushed, restarts it, and checks that
-// InfluxDB ends with the totals of the last round (order kept, nothing lost)
-// and that the spool drains to empty.
+// TestIntegrationOutage makes InfluxDB unavailable for more than 30 s, in
+// every way the proxy knows plus a real restart of influxd, while rounds of
+// bucket totals keep being written and flushed; then it brings InfluxDB
+// back, slow at first, and checks that InfluxDB ends with the totals of the
+// last round (order kept, nothing lost) and that the spool drains to empty.
 func TestIntegrationOutage(t *testing.T) {
 	s := influxtest.Start(t)
 	h := newHarness(t, testConfig(s.URL, s.Bucket), t.TempDir())
@@ -120,25 +122,40 @@ func TestIntegrationOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.Stop()
-	down := time.Now()
-	// A source's pace during the outage: the outage's length is the
-	// scenario, not a synchronisation wait.
+	// The outage's phases, each as long as a source's pace allows: the
+	// lengths are the scenario, not synchronisation waits. Hang outlasts
+	// the write timeout (5 s), so writes time out.
+	phases := []struct {
+		name  string
+		start func()
+		d     time.Duration
+	}{
+		{"influxd stopped", s.Stop, 8 * time.Second},
+		{"influxd restarted, connections reset", func() { s.Proxy.Reset(); s.Restart() }, 8 * time.Second},
+		{"hang", s.Proxy.Hang, 8 * time.Second},
+		{"refuse", s.Proxy.Refuse, 7 * time.Second},
+	}
 	pace := time.NewTicker(250 * time.Millisecond)
 	defer pace.Stop()
-	for ; time.Since(down) < 31*time.Second; r++ {
-		<-pace.C
-		writeAll(t, h.sink, g.round(r))
-		if err := h.sink.Flush(ctx); err != nil {
-			t.Fatal(err)
+	for _, ph := range phases {
+		ph.start()
+		for begin := time.Now(); time.Since(begin) < ph.d; r++ {
+			<-pace.C
+			writeAll(t, h.sink, g.round(r))
+			if err := h.sink.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
+		t.Logf("%s: spool %.0f bytes after round %d", ph.name, h.value(collector.MetricSpoolBytes), r-1)
 	}
 	if h.value(collector.MetricSpoolBytes) == 0 || len(h.spoolFiles(t)) == 0 {
-		t.Fatal("influxd is down but nothing was spooled")
+		t.Fatal("influxd is unavailable but nothing was spooled")
 	}
-	s.Restart()
+	s.Proxy.Slow(20 * time.Millisecond) // back, slow: the replay goes on
+	waitFor(t, "a spooled batch replayed through the slow proxy", time.Minute, func() bool { return h.value(collector.MetricSpoolReplays) > 0 })
+	s.Proxy.Normal()
 	last := r
-	writeAll(t, h.sink, g.round(last)) // written after the restart, behind the spool
+	writeAll(t, h.sink, g.round(last)) // written after the return, behind the spool
 	h.close(t, 2*time.Minute)
 
 	wv, wp, wn := g.want(last)
@@ -151,8 +168,10 @@ func TestIntegrationOutage(t *testing.T) {
 	if b, o := h.value(collector.MetricSpoolBytes), h.value(collector.MetricSpoolOldest); b != 0 || o != 0 {
 		t.Errorf("spool gauges bytes=%v oldest=%v, want 0", b, o)
 	}
-	if h.value(collector.MetricSpoolReplays) == 0 || h.value(collector.MetricInfluxErrors, "reason", influx.ReasonNetwork) == 0 {
-		t.Errorf("replays=%v network errors=%v, want both > 0", h.value(collector.MetricSpoolReplays), h.value(collector.MetricInfluxErrors, "reason", influx.ReasonNetwork))
+	for _, reason := range []string{influx.ReasonNetwork, influx.ReasonTimeout} {
+		if h.value(collector.MetricInfluxErrors, "reason", reason) == 0 {
+			t.Errorf("write errors{reason=%q} = 0", reason)
+		}
 	}
 	if h.value(collector.MetricInfluxRejected) != 0 {
 		t.Errorf("rejected = %v", h.value(collector.MetricInfluxRejected))
@@ -160,15 +179,16 @@ func TestIntegrationOutage(t *testing.T) {
 	t.Logf("%d rounds, %.0f spooled batches replayed", last+1, h.value(collector.MetricSpoolReplays))
 }
 
-// TestIntegrationSpoolSurvivesRestart flushes into the spool while influxd
-// is down, gives up at Close (the error says the batches stay), then a new
-// Sink on the same data directory replays them, ignoring a torn record a
-// kill during an append would leave.
+// TestIntegrationSpoolSurvivesRestart flushes into the spool while InfluxDB
+// refuses connections, gives up at Close (the error says the batches stay),
+// then a new Sink on the same data directory replays them, ignoring the
+// torn record a kill during an append would leave and dropping only the
+// record a flipped bit damaged (logged and counted).
 func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	s := influxtest.Start(t)
 	dir := t.TempDir()
 	g := traffic{minutes: 60, start: time.Date(2020, 3, 16, 7, 0, 0, 0, time.UTC)}
-	s.Stop()
+	s.Proxy.Refuse()
 	h := newHarness(t, testConfig(s.URL, s.Bucket), dir)
 	for r := range 3 {
 		writeAll(t, h.sink, g.round(r))
@@ -179,38 +199,92 @@ func TestIntegrationSpoolSurvivesRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	err := h.sink.Close(ctx)
 	cancel()
+	var spooled int
 	if err == nil || !strings.Contains(err.Error(), "stay in spool") {
-		t.Fatalf("close with influxd down: err = %v, want the batches to stay in the spool", err)
+		t.Fatalf("close with InfluxDB refused: err = %v, want the batches to stay in the spool", err)
+	}
+	if _, err := fmt.Sscanf(err.Error(), "influx close: %d batch(es)", &spooled); err != nil {
+		t.Fatal(err)
 	}
 	files := h.spoolFiles(t)
-	if len(files) == 0 {
-		t.Fatal("no spool file left")
+	if len(files) != 1 {
+		t.Fatalf("spool files %v, want one segment", files)
 	}
-	// A torn record at the end of the last segment, as a kill -9 in the
-	// middle of an append leaves it.
-	f, err := os.OpenFile(files[len(files)-1], os.O_WRONLY|os.O_APPEND, 0)
+	data, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Write([]byte{200, 0, 0, 0, 1, 2, 3}); err != nil {
+	// A flipped bit in the first batch (round 0: later rounds rewrite its
+	// buckets, so the totals must not change), and a torn record at the
+	// end, as a kill -9 in the middle of an append leaves it.
+	data[40] ^= 0x04
+	data = append(data, 200, 0, 0, 0, 1, 2, 3)
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
 
-	s.Restart()
+	s.Proxy.Normal()
 	h2 := newHarness(t, testConfig(s.URL, s.Bucket), dir)
 	h2.close(t, time.Minute)
 	wv, wp, wn := g.want(2)
 	if v, p, n := totals(t, s); v != wv || p != wp || n != wn {
 		t.Fatalf("after replay: visits %d page_views %d points %d, want %d %d %d", v, p, n, wv, wp, wn)
 	}
-	if !strings.Contains(h2.log.String(), "torn record") {
+	if !strings.Contains(h2.log.String(), "level=WARN msg=\"spool segment ends with a torn record") {
 		t.Errorf("torn record not reported; log:\n%s", h2.log)
+	}
+	if !strings.Contains(h2.log.String(), "level=ERROR msg=\"spool segment damaged") || h2.value(collector.MetricSpoolCorrupt) != 1 {
+		t.Errorf("damaged record: %s = %v, want 1 and an error log; log:\n%s", collector.MetricSpoolCorrupt, h2.value(collector.MetricSpoolCorrupt), h2.log)
+	}
+	if got, want := h2.value(collector.MetricSpoolReplays), float64(spooled-1); got != want {
+		t.Errorf("replayed batches = %v, want %v (all but the damaged one)", got, want)
 	}
 	if files := h2.spoolFiles(t); len(files) != 0 {
 		t.Errorf("spool not drained: %v", files)
 	}
 	mustNotExist(t, filepath.Join(dir, "spool", filepath.Base(files[0])))
+}
+
+// TestCloseKeepsSpoolBound: when Close gives up on an unreachable InfluxDB
+// with the spool full, the batches still in memory are not appended beyond
+// the bound; the error counts them (never durable, so no source has
+// checkpointed past them).
+func TestCloseKeepsSpoolBound(t *testing.T) {
+	p := influxtest.NewProxy(t, "") // no server: connections refused
+	cfg := testConfig(p.URL, "db/rp")
+	cfg.SpoolMaxSize, cfg.BatchSize = influx.MinSpoolSize, 100
+	h := newHarness(t, cfg, t.TempDir())
+	g := traffic{minutes: 60, start: time.Date(2020, 3, 18, 7, 0, 0, 0, time.UTC)}
+	done := make(chan error, 1)
+	go func() {
+		for r := 0; ; r++ {
+			if err := h.sink.Write(context.Background(), g.round(r)); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	waitFor(t, "entpipe_spool_full = 1", time.Minute, func() bool { return h.value(collector.MetricSpoolFull) == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	err := h.sink.Close(ctx)
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "neither written nor spooled") || !strings.Contains(err.Error(), "is full") {
+		t.Errorf("close on a full spool: err = %v, want the points neither written nor spooled", err)
+	}
+	if werr := <-done; !errors.Is(werr, influx.ErrClosed) {
+		t.Errorf("blocked writer: err = %v, want ErrClosed", werr)
+	}
+	var onDisk int64
+	for _, f := range h.spoolFiles(t) {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		onDisk += fi.Size()
+	}
+	if onDisk > influx.MinSpoolSize {
+		t.Errorf("%d bytes of spool on disk after Close, bound %d", onDisk, influx.MinSpoolSize)
+	}
 }
 
 // TestIntegrationRejection writes a batch where one point conflicts with an
@@ -258,7 +332,7 @@ func TestIntegrationSpoolFull(t *testing.T) {
 	cfg.BatchSize = 100
 	h := newHarness(t, cfg, t.TempDir())
 	g := traffic{minutes: 60, start: time.Date(2020, 3, 18, 7, 0, 0, 0, time.UTC)}
-	s.Stop()
+	s.Proxy.Refuse()
 	done := make(chan error, 1)
 	rounds := 8 // 8 × 420 points × ~100 bytes: several times the spool
 	go func() {
@@ -282,7 +356,7 @@ func TestIntegrationSpoolFull(t *testing.T) {
 	if !strings.Contains(h.log.String(), "level=ERROR msg=\"spool full") {
 		t.Errorf("no error-level log for the full spool:\n%s", h.log)
 	}
-	s.Restart()
+	s.Proxy.Normal()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package influx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,33 +16,49 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/entpipe/entpipe/collector"
 )
 
 // The spool keeps batches InfluxDB has not accepted yet, in order, in
 // segment files <dir>/<20-digit id>.spool. A segment is a sequence of
 // records:
 //
-//	length uint32 | crc32c uint32 | appended unix nanos int64 | payload
+//	magic uint32 | crc32c uint32 | length uint32 | appended unix nanos int64 | payload
 //
-// where the CRC covers the time and the payload (line protocol). A record
-// is fsynced before append returns, so an acknowledged batch survives a
-// crash; a torn trailing record (kill during a write) fails its length or
-// CRC check and ends the segment on the next open. A process never appends
-// to a segment it did not create, so a torn record is always the last one.
-// A segment file is deleted when all its records are acknowledged.
+// where the CRC covers the length, the time and the payload (line
+// protocol). A record is fsynced before append returns, so an acknowledged
+// batch survives a crash. Damage (a flipped bit, a zeroed block) costs only
+// the records it touches: the reader resynchronises on the next magic whose
+// record checks, and counts what it skipped as corrupt. A torn trailing
+// record (kill during an append: the header or the payload cut short, never
+// acknowledged) ends the segment without counting as damage. A process
+// never appends to a segment it did not create. A segment file is deleted
+// when all its records are acknowledged.
+//
+// Segments written before the magic existed (length | crc32c | time |
+// payload, the CRC over time and payload) are still read: no valid record
+// of the current format starts them, a valid old one does.
 const (
-	recordHeader = 16
+	recordMagic  = 0x5053feff // bytes ff fe 53 50: ff and fe never occur in UTF-8 line protocol
+	recordHeader = 20
+	legacyHeader = 16
 	segmentExt   = ".spool"
 	maxSegment   = 16 << 20
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+var (
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
+	magicBytes = binary.LittleEndian.AppendUint32(nil, recordMagic)
+)
 
 type segment struct {
 	id      uint64
 	path    string
 	f       *os.File
-	pending int // records not yet acknowledged
+	pending int   // records not yet acknowledged
+	size    int64 // bytes of the file, damaged and acknowledged records included
+	legacy  bool  // records without magic (written before it existed)
 }
 
 type record struct {
@@ -61,9 +78,12 @@ type spool struct {
 	segMax int64
 	log    *slog.Logger
 
+	corrupt *collector.Counter // damaged records dropped
+
 	mu       sync.Mutex
 	records  []record // pending, oldest first
 	bytes    int64    // pending bytes, headers included
+	disk     int64    // bytes of the segment files: what the bound limits
 	w        *segment // segment appended to; nil until the first append
 	wsize    int64
 	nextID   uint64
@@ -72,8 +92,9 @@ type spool struct {
 }
 
 // openSpool indexes the segments left in dir by a previous run, dropping
-// torn trailing records, and prepares to append to a new segment.
-func openSpool(dir string, max int64, log *slog.Logger) (*spool, error) {
+// torn trailing records and damaged ones (counted in corrupt), and prepares
+// to append to a new segment.
+func openSpool(dir string, max int64, log *slog.Logger, corrupt *collector.Counter) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
@@ -81,7 +102,7 @@ func openSpool(dir string, max int64, log *slog.Logger) (*spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &spool{dir: dir, lock: lock, max: max, segMax: min(max/8, maxSegment), log: log,
+	s := &spool{dir: dir, lock: lock, max: max, segMax: min(max/8, maxSegment), log: log, corrupt: corrupt,
 		freed: make(chan struct{}), appended: make(chan struct{})}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -105,7 +126,9 @@ func openSpool(dir string, max int64, log *slog.Logger) (*spool, error) {
 	return s, nil
 }
 
-// index reads segment id, appending its valid records to s.records.
+// index reads segment id, appending its valid records to s.records. A
+// damaged stretch is skipped up to the next record that checks, logged at
+// error level and counted; a torn tail is only logged.
 func (s *spool) index(id uint64) error {
 	seg := &segment{id: id, path: s.segPath(id)}
 	f, err := os.Open(seg.path)
@@ -117,42 +140,102 @@ func (s *spool) index(id uint64) error {
 		f.Close()
 		return fmt.Errorf("spool: read %s: %w", seg.path, err)
 	}
-	var off int64
-	for {
-		n, at, ok := parseRecord(data[off:])
-		if !ok {
+	seg.size = int64(len(data))
+	if _, _, ok := parseRecord(data, false); !ok {
+		_, _, seg.legacy = parseRecord(data, true)
+	}
+	var off, damagedBytes, tail int64
+	corrupt := 0
+	for off < int64(len(data)) {
+		if n, at, ok := parseRecord(data[off:], seg.legacy); ok {
+			size := int64(seg.header() + n)
+			s.records = append(s.records, record{seg: seg, off: off, n: n, at: at, size: size})
+			s.bytes += size
+			seg.pending++
+			off += size
+			continue
+		}
+		next := resync(data, off, seg.legacy)
+		if next == int64(len(data)) && (seg.legacy || torn(data[off:])) {
+			tail = next - off
 			break
 		}
-		size := int64(recordHeader + n)
-		s.records = append(s.records, record{seg: seg, off: off, n: n, at: at, size: size})
-		s.bytes += size
-		seg.pending++
-		off += size
+		corrupt += max(1, bytes.Count(data[off:next], magicBytes))
+		damagedBytes += next - off
+		off = next
 	}
-	if off != int64(len(data)) {
-		s.log.Warn("spool segment ends with a torn record, ignoring its tail", "segment", seg.path, "valid_bytes", off, "ignored_bytes", int64(len(data))-off)
+	if corrupt > 0 {
+		s.corrupt.Add(float64(corrupt))
+		s.log.Error("spool segment damaged: dropping its corrupt records, keeping the others", "segment", seg.path,
+			"corrupt_records", corrupt, "dropped_bytes", damagedBytes, "kept_records", seg.pending)
+	}
+	if tail > 0 {
+		s.log.Warn("spool segment ends with a torn record (killed during an append, never acknowledged), ignoring it",
+			"segment", seg.path, "ignored_bytes", tail)
 	}
 	if seg.pending == 0 {
 		f.Close()
 		return removeFile(seg.path)
 	}
 	seg.f = f
+	s.disk += seg.size
 	return nil
 }
 
-// parseRecord checks the record at the start of data.
-func parseRecord(data []byte) (n int, at time.Time, ok bool) {
-	if len(data) < recordHeader {
+// resync returns the offset of the first valid record after the damaged
+// one at off, or len(data). Old-format segments have no magic to find.
+func resync(data []byte, off int64, legacy bool) int64 {
+	for from := off + 1; !legacy; {
+		i := bytes.Index(data[from:], magicBytes)
+		if i < 0 {
+			break
+		}
+		if _, _, ok := parseRecord(data[from+int64(i):], false); ok {
+			return from + int64(i)
+		}
+		from += int64(i) + 1
+	}
+	return int64(len(data))
+}
+
+// torn reports whether a tail holds no complete record: a header cut short,
+// or a header announcing more bytes than remain. That is what a kill during
+// an append leaves; a complete record that fails its check is damage.
+func torn(tail []byte) bool {
+	if len(tail) < recordHeader {
+		return true
+	}
+	return binary.LittleEndian.Uint32(tail[0:4]) == recordMagic &&
+		int64(binary.LittleEndian.Uint32(tail[8:12])) > int64(len(tail)-recordHeader)
+}
+
+// parseRecord checks the record at the start of data, in the current
+// format or, when legacy, the format without magic.
+func parseRecord(data []byte, legacy bool) (n int, at time.Time, ok bool) {
+	hdr, lenAt, timeAt := recordHeader, 8, 12
+	if legacy {
+		hdr, lenAt, timeAt = legacyHeader, 0, 8
+	}
+	if len(data) < hdr || !legacy && binary.LittleEndian.Uint32(data[0:4]) != recordMagic {
 		return 0, time.Time{}, false
 	}
-	n = int(binary.LittleEndian.Uint32(data[0:4]))
-	if n > len(data)-recordHeader {
+	n64 := int64(binary.LittleEndian.Uint32(data[lenAt : lenAt+4]))
+	if n64 > int64(len(data)-hdr) {
 		return 0, time.Time{}, false
 	}
-	if crc32.Checksum(data[8:recordHeader+n], castagnoli) != binary.LittleEndian.Uint32(data[4:8]) {
+	n = int(n64)
+	checked := data[8 : hdr+n] // legacy: time and payload; current: length too
+	if crc32.Checksum(checked, castagnoli) != binary.LittleEndian.Uint32(data[4:8]) {
 		return 0, time.Time{}, false
 	}
-	return n, time.Unix(0, int64(binary.LittleEndian.Uint64(data[8:16]))), true
+	return n, time.Unix(0, int64(binary.LittleEndian.Uint64(data[timeAt:timeAt+8]))), true
+}
+
+func (g *segment) header() int {
+	if g.legacy {
+		return legacyHeader
+	}
+	return recordHeader
 }
 
 func (s *spool) segPath(id uint64) string {
@@ -160,12 +243,15 @@ func (s *spool) segPath(id uint64) string {
 }
 
 // full reports whether appending n payload bytes must wait: the spool is
-// not empty and would exceed its bound. A batch larger than the bound is
-// accepted into an empty spool, so a full spool always drains.
+// not empty and its files would exceed the bound (acknowledged records of a
+// segment not yet drained whole count: they are on disk). A batch larger
+// than the bound is accepted into an empty spool (no file left then), so a
+// full spool always drains and the files never exceed the bound by more
+// than one batch.
 func (s *spool) full(n int) (full bool, freed <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.records) > 0 && s.bytes+int64(recordHeader+n) > s.max, s.freed
+	return len(s.records) > 0 && s.disk+int64(recordHeader+n) > s.max, s.freed
 }
 
 // append writes payload as a record and fsyncs it. On error the segment is
@@ -180,17 +266,23 @@ func (s *spool) append(payload []byte, now time.Time) error {
 		}
 	}
 	buf := make([]byte, recordHeader, size)
-	binary.LittleEndian.PutUint32(buf[0:4], uint32(len(payload)))
-	binary.LittleEndian.PutUint64(buf[8:16], uint64(now.UnixNano()))
+	binary.LittleEndian.PutUint32(buf[0:4], recordMagic)
+	binary.LittleEndian.PutUint32(buf[8:12], uint32(len(payload)))
+	binary.LittleEndian.PutUint64(buf[12:20], uint64(now.UnixNano()))
 	buf = append(buf, payload...)
 	binary.LittleEndian.PutUint32(buf[4:8], crc32.Checksum(buf[8:], castagnoli))
-	if _, err := s.w.f.Write(buf); err != nil {
+	written, err := s.w.f.Write(buf)
+	s.w.size += int64(written)
+	s.disk += int64(written)
+	if err != nil {
+		path := s.w.path
 		s.abandon()
-		return fmt.Errorf("spool: write %s: %w", s.w.path, err)
+		return fmt.Errorf("spool: write %s: %w", path, err)
 	}
 	if err := s.w.f.Sync(); err != nil {
+		path := s.w.path
 		s.abandon()
-		return fmt.Errorf("spool: fsync %s: %w", s.w.path, err)
+		return fmt.Errorf("spool: fsync %s: %w", path, err)
 	}
 	s.records = append(s.records, record{seg: s.w, off: s.wsize, n: len(payload), at: now, size: size})
 	s.w.pending++
@@ -223,13 +315,15 @@ func (s *spool) abandon() {
 	if s.w.pending == 0 {
 		s.w.f.Close()
 		_ = os.Remove(s.w.path) // nothing acknowledged lives there
+		s.disk -= s.w.size
 	}
 	s.w = nil
 }
 
 // head returns the payload of the oldest pending record, or ok=false and a
 // channel closed at the next append when the spool is empty. A record that
-// fails its CRC on re-read (disk corruption) is returned as an error.
+// fails its check on re-read (damaged on disk since it was indexed) is
+// returned as an error.
 func (s *spool) head() (payload []byte, ok bool, appended <-chan struct{}, err error) {
 	s.mu.Lock()
 	if len(s.records) == 0 {
@@ -242,10 +336,10 @@ func (s *spool) head() (payload []byte, ok bool, appended <-chan struct{}, err e
 	if _, err := r.seg.f.ReadAt(buf, r.off); err != nil {
 		return nil, true, nil, fmt.Errorf("spool: read %s at %d: %w", r.seg.path, r.off, err)
 	}
-	if n, _, valid := parseRecord(buf); !valid || n != r.n {
+	if n, _, valid := parseRecord(buf, r.seg.legacy); !valid || n != r.n {
 		return nil, true, nil, fmt.Errorf("spool: record at %s:%d is corrupt", r.seg.path, r.off)
 	}
-	return buf[recordHeader:], true, nil, nil
+	return buf[r.seg.header():], true, nil, nil
 }
 
 // ack removes the oldest record, deleting its segment when it was the last
@@ -266,6 +360,7 @@ func (s *spool) ack() error {
 		s.w = nil
 	}
 	r.seg.f.Close()
+	s.disk -= r.seg.size
 	if err := removeFile(r.seg.path); err != nil {
 		return err
 	}
@@ -282,6 +377,13 @@ func (s *spool) state() (bytes int64, records int, oldest time.Time) {
 		oldest = s.records[0].at
 	}
 	return s.bytes, len(s.records), oldest
+}
+
+// files returns the bytes of the segment files: what the bound limits.
+func (s *spool) files() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.disk
 }
 
 // close releases the file handles; pending records stay on disk.

@@ -1,6 +1,7 @@
 // Package influxtest starts a real influxd (1.8.10) for integration tests,
-// the way httptest starts an HTTP server: on a free loopback port, with its
-// data in t.TempDir(), stopped by t.Cleanup.
+// the way httptest starts an HTTP server: on a loopback port, with its data
+// in t.TempDir(), stopped by t.Cleanup, behind a TCP proxy the test owns
+// (Proxy) whose faults are the tests' outages.
 //
 // The binary is $ENTPIPE_INFLUXD, else .tools/bin/influxd at the module root
 // (installed by `make tools`), else influxd on $PATH. When none exists the
@@ -13,11 +14,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,10 +27,15 @@ import (
 	"github.com/entpipe/entpipe/exporters/influx"
 )
 
-// Server is one running influxd.
+// Server is one running influxd behind a Proxy the test owns.
 type Server struct {
-	// URL is the HTTP base URL, e.g. http://127.0.0.1:41234.
+	// URL is the proxy's HTTP base URL, e.g. http://127.0.0.1:41234: the
+	// address to give the code under test. It never changes, also across
+	// Stop and Restart.
 	URL string
+	// Proxy stands between URL and influxd: its faults (Refuse, Hang,
+	// Reset, Slow) are the outages of the tests.
+	Proxy *Proxy
 	// Database is created at start; Bucket is its v2-compatible name.
 	Database, Bucket string
 
@@ -37,6 +43,7 @@ type Server struct {
 	bin    string
 	dir    string
 	conf   string
+	direct string // influxd's own base URL, for the test's queries
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
@@ -57,19 +64,18 @@ func Require(t testing.TB) string {
 }
 
 // Start runs influxd, waits until it answers /ping, creates the database
-// "entpipe_test_<random>" and registers its shutdown with t.Cleanup. The
-// random name isolates tests: a process left writing to a port whose
-// influxd another test stopped (an outage test) cannot write into the
-// database of the next influxd that happens to get that port.
+// "entpipe_test_<random>" and registers its shutdown with t.Cleanup.
+// influxd listens on ports the kernel picks (port 0, read back from its
+// log), so no other process can have taken them in between; the code under
+// test talks to the Proxy in front of it. The random database name keeps
+// tests apart on one influxd.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, bin: Require(t), dir: t.TempDir(), Database: fmt.Sprintf("entpipe_test_%08x", rand.Uint32())}
 	s.Bucket = s.Database + "/autogen"
-	httpPort, rpcPort := freePort(t), freePort(t)
-	s.URL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	s.conf = filepath.Join(s.dir, "influxdb.conf")
 	conf := fmt.Sprintf(`reporting-disabled = true
-bind-address = "127.0.0.1:%d"
+bind-address = "127.0.0.1:0"
 [meta]
   dir = %q
 [data]
@@ -77,17 +83,20 @@ bind-address = "127.0.0.1:%d"
   wal-dir = %q
   query-log-enabled = false
 [http]
-  bind-address = "127.0.0.1:%d"
+  bind-address = "127.0.0.1:0"
   log-enabled = false
   flux-enabled = true
 [logging]
-  level = "warn"
+  format = "logfmt"
+  level = "info"
 [monitor]
   store-enabled = false
-`, rpcPort, filepath.Join(s.dir, "meta"), filepath.Join(s.dir, "data"), filepath.Join(s.dir, "wal"), httpPort)
+`, filepath.Join(s.dir, "meta"), filepath.Join(s.dir, "data"), filepath.Join(s.dir, "wal"))
 	if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	s.Proxy = NewProxy(t, "")
+	s.URL = s.Proxy.URL
 	s.Restart()
 	t.Cleanup(s.Stop)
 	if _, err := s.Query("CREATE DATABASE " + s.Database); err != nil {
@@ -96,11 +105,13 @@ bind-address = "127.0.0.1:%d"
 	return s
 }
 
-// Restart starts influxd again on the same port and data after Stop (for
-// outage tests). It waits until /ping answers.
+// Restart starts influxd again on the same data after Stop, on a new port
+// behind the same proxy (URL does not change). It waits until /ping
+// answers.
 func (s *Server) Restart() {
 	s.t.Helper()
-	logf, err := os.OpenFile(filepath.Join(s.dir, "influxd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logPath := filepath.Join(s.dir, "influxd.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -117,31 +128,57 @@ func (s *Server) Restart() {
 	}(s.cmd, s.exited, logf)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get(s.URL + "/ping")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusNoContent {
-				return
+		if s.direct == "" {
+			s.direct = httpAddr(logPath)
+		}
+		if s.direct != "" {
+			resp, err := http.Get(s.direct + "/ping")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusNoContent {
+					s.Proxy.SetTarget(strings.TrimPrefix(s.direct, "http://"))
+					return
+				}
 			}
 		}
 		select {
 		case <-s.exited:
-			log, _ := os.ReadFile(filepath.Join(s.dir, "influxd.log"))
+			log, _ := os.ReadFile(logPath)
 			s.t.Fatalf("influxtest: influxd exited at start:\n%s", log)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("influxtest: influxd did not answer /ping at %s within 60s", s.URL)
+			log, _ := os.ReadFile(logPath)
+			s.t.Fatalf("influxtest: influxd did not answer /ping at %q within 60s:\n%s", s.direct, log)
 		}
 	}
 }
 
-// Stop sends SIGTERM and waits for influxd to exit. Stopping a stopped
-// server does nothing.
+// httpAddrRe finds the HTTP listener's address in influxd's logfmt log.
+var httpAddrRe = regexp.MustCompile(`msg="Listening on HTTP".* addr=(127\.0\.0\.1:[0-9]+)`)
+
+// httpAddr returns the base URL influxd logged for its HTTP listener, or
+// "" until it has.
+func httpAddr(logPath string) string {
+	log, err := os.ReadFile(logPath)
+	if err != nil {
+		return ""
+	}
+	if m := httpAddrRe.FindSubmatch(log); m != nil {
+		return "http://" + string(m[1])
+	}
+	return ""
+}
+
+// Stop sends SIGTERM and waits for influxd to exit; meanwhile the proxy
+// refuses connections, as the stopped server's port would (the proxy does
+// not forward to the port influxd gave up: another process may take it).
+// Stopping a stopped server does nothing.
 func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
+	s.Proxy.SetTarget("")
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exited:
@@ -149,7 +186,7 @@ func (s *Server) Stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	}
-	s.cmd = nil
+	s.cmd, s.direct = nil, ""
 }
 
 // Query runs InfluxQL statements against the test database and returns
@@ -158,9 +195,10 @@ func (s *Server) Query(q string) ([]influx.Series, error) {
 	return s.Querier().Query(context.Background(), q)
 }
 
-// Querier returns the read-back client of the test database.
+// Querier returns the read-back client of the test database. It talks to
+// influxd directly, so a test reads the truth whatever the proxy's fault.
 func (s *Server) Querier() influx.Querier {
-	return influx.Querier{URL: s.URL, Database: s.Database}
+	return influx.Querier{URL: s.direct, Database: s.Database}
 }
 
 // MustQuery is Query that fails the test on error.
@@ -192,13 +230,4 @@ func findBinary() string {
 		return b
 	}
 	return ""
-}
-
-func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -62,9 +61,11 @@ type Server struct {
 	t   testing.TB
 }
 
-// Start runs Prometheus on a free loopback port, scraping every target
-// (host:port serving /metrics) once a second in job "entpipe", waits until
-// it is ready and stops it (SIGTERM, then wait) when the test ends.
+// Start runs Prometheus on a loopback port the kernel picks (port 0, read
+// back from /proc: no other process can take it between a choice and the
+// bind), scraping every target (host:port serving /metrics) once a second
+// in job "entpipe", waits until it is ready and stops it (SIGTERM, then
+// wait) when the test ends.
 func Start(t testing.TB, targets ...string) *Server {
 	t.Helper()
 	bin := Require(t, "prometheus")
@@ -85,9 +86,8 @@ scrape_configs:
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
 	cmd := exec.Command(bin, "--config.file="+confPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
+		"--web.listen-address=127.0.0.1:0", "--log.level=warn")
 	logFile, err := os.Create(filepath.Join(dir, "prometheus.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +108,15 @@ scrape_configs:
 			}
 		}
 	})
-	s := &Server{URL: "http://" + addr, t: t}
+	s := &Server{t: t}
 	err = poll(30*time.Second, exited, func() bool {
+		if s.URL == "" {
+			addr := listenAddr(cmd.Process.Pid)
+			if addr == "" {
+				return false
+			}
+			s.URL = "http://" + addr
+		}
 		resp, err := http.Get(s.URL + "/-/ready")
 		if err != nil {
 			return false
@@ -233,12 +240,40 @@ func poll(timeout time.Duration, exited <-chan struct{}, ok func() bool) error {
 	return nil
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// listenAddr returns the IPv4 address process pid listens on, read from
+// /proc (its listening sockets' inodes among its file descriptors), or ""
+// while it listens on none.
+func listenAddr(pid int) string {
+	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(fdDir)
 	if err != nil {
-		t.Fatal(err)
+		return ""
 	}
-	defer l.Close()
-	return l.Addr().String()
+	sockets := map[string]bool{}
+	for _, fd := range fds {
+		if l, err := os.Readlink(filepath.Join(fdDir, fd.Name())); err == nil {
+			if inode, ok := strings.CutPrefix(l, "socket:["); ok {
+				sockets[strings.TrimSuffix(inode, "]")] = true
+			}
+		}
+	}
+	table, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/tcp", pid))
+	if err != nil {
+		return ""
+	}
+	// sl local_address rem_address st … inode, addresses as hex ip:port
+	// (the IP in host byte order), st 0A = LISTEN.
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 || f[3] != "0A" || !sockets[f[9]] {
+			continue
+		}
+		ipHex, portHex, _ := strings.Cut(f[1], ":")
+		ip, err1 := strconv.ParseUint(ipHex, 16, 32)
+		port, err2 := strconv.ParseUint(portHex, 16, 16)
+		if err1 == nil && err2 == nil {
+			return fmt.Sprintf("%d.%d.%d.%d:%d", byte(ip), byte(ip>>8), byte(ip>>16), byte(ip>>24), port)
+		}
+	}
+	return ""
 }
