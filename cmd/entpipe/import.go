@@ -83,7 +83,7 @@ the summary and the exit code is 1; the other files are imported.`)
 		log.Error("import not fully written to InfluxDB", "source", src.Name, "err", closeErr)
 		return exitRuntime
 	}
-	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", influx.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
+	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
 	status := exitOK
 	if partial {
 		log.Error("import incomplete: files not read whole, see the summary", "source", src.Name, "files", len(failed))

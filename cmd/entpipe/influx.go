@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/entpipe/entpipe/collector"
 	"github.com/entpipe/entpipe/exporters/influx"
 )
 
@@ -39,6 +40,6 @@ Points older than the retention are refused by InfluxDB: to import old logs
 		fmt.Fprintf(io.err, "entpipe influx setup: %v\n", err)
 		return exitRuntime
 	}
-	fmt.Fprintf(io.out, "%s: bucket %s ready, retention %s\n", influx.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket, cfg.Influx.Retention)
+	fmt.Fprintf(io.out, "%s: bucket %s ready, retention %s\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket, cfg.Influx.Retention)
 	return exitOK
 }

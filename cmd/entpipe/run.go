@@ -195,7 +195,7 @@ func serve(ctx context.Context, cfg *Config, opts runOptions, log *slog.Logger) 
 		metrics = append(metrics, "http://"+a+opts.web.TelemetryPath)
 	}
 	log.Info("entpipe running", "version", version.Version, "sources", len(cfg.Sources), "metrics", strings.Join(metrics, " "),
-		"influx", influx.RedactURL(cfg.Influx.URL))
+		"influx", collector.RedactURL(cfg.Influx.URL))
 	ready.Store(true)
 	runner.Run(ctx)
 	ready.Store(false)

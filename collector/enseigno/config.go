@@ -158,7 +158,7 @@ func (c *Config) Validate(p collector.Problems) {
 	}
 	if c.URL != "" {
 		if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.At("url").Addf("%q is not an http(s) URL", c.URL)
+			p.At("url").Addf("%q is not an http(s) URL", collector.RedactURL(c.URL))
 		}
 	}
 	if c.TokenFile != "" && c.BasicAuthFile != "" {

@@ -46,6 +46,8 @@ func TestConfigValidate(t *testing.T) {
 	check(Config{Department: "92", Accounts: "per_school", Columns: Columns{Discipline: "-"}},
 		`enseigno.accounts: "per_school" is not one of [auto per_department per_discipline]`,
 		`enseigno.columns: date and discipline cannot be "-": every export has them`)
+	check(Config{Department: "92", URL: "ftp://ops:s3cret@enseigno.example/export.csv"},
+		`enseigno.url: "ftp://ops:xxxxx@enseigno.example/export.csv" is not an http(s) URL`)
 }
 
 func TestConfigDefaults(t *testing.T) {

@@ -118,7 +118,7 @@ func (c *Config) Validate(p collector.Problems) {
 	}{{"node_exporter", c.NodeExporter}, {"stub_status", c.StubStatus}, {"apache_status", c.ApacheStatus}} {
 		for i, u := range list.urls {
 			if !httpURL(u) {
-				p.At(list.key).Addf("[%d] %q is not an http(s) URL", i, u)
+				p.At(list.key).Addf("[%d] %q is not an http(s) URL", i, collector.RedactURL(u))
 			}
 			seen[u] = true
 			// One node_exporter and one web-server status per host tag:
@@ -129,7 +129,7 @@ func (c *Config) Validate(p collector.Problems) {
 			}
 			host := hostTag(u, c.HostLabels)
 			if ids[kind+"/"+host] {
-				p.At(list.key).Addf("[%d] %q: host %q already has a %s URL (tell them apart with host_labels)", i, u, host, kind)
+				p.At(list.key).Addf("[%d] %q: host %q already has a %s URL (tell them apart with host_labels)", i, collector.RedactURL(u), host, kind)
 			}
 			ids[kind+"/"+host] = true
 		}
@@ -137,10 +137,10 @@ func (c *Config) Validate(p collector.Problems) {
 	for _, u := range slices.Sorted(maps.Keys(c.HostLabels)) {
 		label := c.HostLabels[u]
 		if !seen[u] {
-			p.At("host_labels").Addf("%q is not one of the scraped URLs", u)
+			p.At("host_labels").Addf("%q is not one of the scraped URLs", collector.RedactURL(u))
 		}
 		if !hostLabelRe.MatchString(label) {
-			p.At("host_labels").Addf("%q: label %q must be letters, digits, '.', ':', '-' or '_' (at most 63)", u, label)
+			p.At("host_labels").Addf("%q: label %q must be letters, digits, '.', ':', '-' or '_' (at most 63)", collector.RedactURL(u), label)
 		}
 	}
 	for _, re := range [][2]string{{"include", c.Interfaces.Include}, {"exclude", c.Interfaces.Exclude}} {
@@ -159,7 +159,7 @@ func (c *Config) Validate(p collector.Problems) {
 		}
 		names[pr.Name] = true
 		if !httpURL(pr.URL) {
-			pp.At("url").Addf("%q is not an http(s) URL", pr.URL)
+			pp.At("url").Addf("%q is not an http(s) URL", collector.RedactURL(pr.URL))
 		}
 		if pr.ExpectStatus != 0 && (pr.ExpectStatus < 100 || pr.ExpectStatus > 599) {
 			pp.At("expect_status").Addf("%d is not an HTTP status", pr.ExpectStatus)

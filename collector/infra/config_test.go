@@ -88,6 +88,11 @@ func TestValidate(t *testing.T) {
 		`infra.timeout: must be positive (or unset for the default)`,
 		`infra.max_body_size: must be within 1 and 1073741824 bytes (or unset for the default)`,
 	)
+	f("passwords masked", Config{Site: site, StubStatus: []string{"ftp://ops:s3cret@w/status"},
+		Probes: []Probe{{Name: "cas", URL: "https//ops:s3cret@ent/cas"}}},
+		`infra.stub_status: [0] "ftp://ops:xxxxx@w/status" is not an http(s) URL`,
+		`infra.probes[0].url: "https//ops:xxxxx@ent/cas" is not an http(s) URL`,
+	)
 }
 
 // TestNewRejectsInvalidConfig checks New validates what it is given.

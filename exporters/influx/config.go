@@ -80,7 +80,7 @@ func (c *Config) ApplyDefaults() {
 // Validate records every problem of the section.
 func (c *Config) Validate(p collector.Problems) {
 	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.At("url").Addf("%q is not an http(s) URL", RedactURL(c.URL))
+		p.At("url").Addf("%q is not an http(s) URL", collector.RedactURL(c.URL))
 	}
 	if c.Bucket == "" || strings.HasPrefix(c.Bucket, "/") || strings.HasSuffix(c.Bucket, "/") {
 		p.At("bucket").Addf("want a bucket name, or \"<database>/<retention policy>\" for InfluxDB 1.8, got %q", c.Bucket)
@@ -105,30 +105,6 @@ func (c *Config) Validate(p collector.Problems) {
 	if c.SpoolMaxSize < MinSpoolSize {
 		p.At("spool_max_size").Addf("must be at least %d bytes, got %d", MinSpoolSize, c.SpoolMaxSize)
 	}
-}
-
-// RedactURL returns raw with the password of its user info masked, as
-// url.URL.Redacted does ("http://user:xxxxx@host:8086"), for every message
-// that shows a URL. It works on the text, so that a URL too broken to parse
-// is masked too: everything between the first ":" after the scheme and
-// the last "@" is the password (a path or query holding "@" is masked too
-// far, never too little).
-func RedactURL(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		scheme, rest = "", raw
-	} else {
-		scheme += "://"
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return raw
-	}
-	user, _, hasPassword := strings.Cut(rest[:at], ":")
-	if !hasPassword {
-		return raw
-	}
-	return scheme + user + ":xxxxx" + rest[at:]
 }
 
 // Token returns the token from $ENTPIPE_INFLUX_TOKEN, else from TokenFile

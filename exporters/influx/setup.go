@@ -38,7 +38,7 @@ func Setup(ctx context.Context, cfg Config) error {
 		err = setupV2(ctx, cfg, token)
 	}
 	if err != nil {
-		return fmt.Errorf("influx setup (InfluxDB %s.x at %s): %w", version, RedactURL(cfg.URL), err)
+		return fmt.Errorf("influx setup (InfluxDB %s.x at %s): %w", version, collector.RedactURL(cfg.URL), err)
 	}
 	return nil
 }
