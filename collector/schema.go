@@ -286,7 +286,7 @@ const (
 // Label names of the self-metrics.
 const (
 	LabelSource      = "source"      // the configured source name (prom for the exporter's own folds)
-	LabelResult      = "result"      // of a line: ResultParsed, ResultTooLate or a rejection reason
+	LabelResult      = "result"      // of a line: ResultParsed, ResultTooLate, ResultFuture or a rejection reason
 	LabelLabel       = "label"       // the tag key whose value was folded into Other
 	LabelReason      = "reason"      // why an InfluxDB write failed
 	LabelMeasurement = "measurement" // a measurement name
@@ -311,7 +311,7 @@ func SelfMetrics() []MetricDef {
 	src := []string{LabelSource}
 	return []MetricDef{
 		{MetricLines, CounterType, []string{LabelSource, LabelResult},
-			"Lines (log lines, export rows) read by a source, by result: parsed, too_late, or why the line was rejected (malformed, bad_time, invalid…)."},
+			"Lines (log lines, export rows) read by a source, each counted once, by result: parsed, too_late, future, or why the line was rejected (malformed, bad_time, invalid…)."},
 		{MetricFileRotations, CounterType, src,
 			"Followed log files that were renamed away or replaced (rotation); each was read to its end first."},
 		{MetricFileTruncations, CounterType, src,
@@ -360,4 +360,5 @@ const (
 	ResultParsed  = "parsed"   // a request, whatever its class
 	ResultInvalid = "invalid"  // unparseable
 	ResultTooLate = "too_late" // older than the rewrite horizon
+	ResultFuture  = "future"   // stamped further ahead than max_future (of the wall clock, or of the lines around it)
 )
