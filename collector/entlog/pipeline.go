@@ -38,6 +38,7 @@ type pipeline struct {
 	skipped   map[string]int       // warnings suppressed since
 	first     int64                // event time span of parsed lines
 	last      int64
+	written   int64 // points handed to the sink
 
 	admitFn, aheadFn func(guardedLine) // method values of admit and rejectAhead, made once
 }
@@ -195,6 +196,7 @@ func (p *pipeline) emit(ctx context.Context, sink collector.Sink, mode emitMode)
 			return fmt.Errorf("entlog %s: write: %w", p.src.name, err)
 		}
 		sent += n
+		p.written += int64(n)
 	}
 	clear(p.points) // let the maps go
 	p.points = p.points[:0]

@@ -174,14 +174,21 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 			if c, ok := f.complete(now.UnixNano(), nil); ok {
 				p.progress(c)
 			}
-			mode := emitClosed
-			if now.Sub(lastPublish) >= s.cfg.PublishInterval {
-				mode, lastPublish = emitPartial, now
+			// The running totals go out when the next poll would be more
+			// than publish_interval after the last publish that had
+			// something to say: a line waits less than publish_interval,
+			// and the first line after a silence goes out at once.
+			mode, written := emitClosed, p.written
+			if now.Sub(lastPublish) > s.cfg.PublishInterval-s.cfg.PollInterval {
+				mode = emitPartial
 			}
 			if now.Sub(lastCheckpoint) >= s.cfg.CheckpointInterval {
 				err = checkpoint(ctx, mode)
 			} else {
 				err = p.emit(ctx, sink, mode)
+			}
+			if mode == emitPartial && p.written > written {
+				lastPublish = now
 			}
 		}
 		if err == nil {
