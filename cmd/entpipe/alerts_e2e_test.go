@@ -286,4 +286,3 @@ func hasAll(labels, want map[string]string) bool {
 	}
 	return true
 }
-

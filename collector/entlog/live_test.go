@@ -37,6 +37,19 @@ func (c *testClock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// silence returns a step function that moves the clock by step, n times,
+// then reports false: a silence of n polls.
+func (c *testClock) silence(n int, step time.Duration) func() bool {
+	return func() bool {
+		if n == 0 {
+			return false
+		}
+		n--
+		c.add(step)
+		return true
+	}
+}
+
 // touch sets path's modification time to the clock's time.
 func (c *testClock) touch(t testing.TB, path string) {
 	t.Helper()
@@ -89,27 +102,21 @@ func TestStreamPublishesWithoutLaterLine(t *testing.T) {
 	s := newTestSource(t, cfg, Options{Now: clock.Now, StateDir: filepath.Join(dir, "state")})
 	var written []time.Time
 	var delays []time.Duration
-	silence := 0
+	// Polls every second, as poll_interval says, then 35 minutes: visits
+	// close 30 minutes after their last page view.
+	quiet, longer := clock.silence(10, time.Second), clock.silence(35*6, 10*time.Second)
 	if err := runStream(t, s, &rec, func() bool {
 		for seen := upserted(rec.Points(), collector.MeasTraffic, collector.FieldPageViews); int64(len(delays)) < seen; {
 			delays = append(delays, clock.Now().Sub(written[len(delays)]))
 		}
-		switch {
-		case len(written) < 15:
+		if len(written) < 15 {
 			appendFile(t, live, pageViewLine(clock.Now(), 1+len(written)%3)+"\n")
 			clock.touch(t, live)
 			written = append(written, clock.Now())
 			clock.add(time.Second)
-		case silence < 10: // polls every second, as poll_interval says
-			clock.add(time.Second)
-			silence++
-		case silence < 10+35*6: // then 35 minutes: visits close 30 minutes after their last page view
-			clock.add(10 * time.Second)
-			silence++
-		default:
-			return false
+			return true
 		}
-		return true
+		return quiet() || longer()
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -186,23 +193,18 @@ func TestStreamMergesBufferedServer(t *testing.T) {
 			stats := collector.NewStats()
 			var rec collectortest.Recorder
 			s := newTestSource(t, cfg, Options{Now: clock.Now, Stats: stats, StateDir: filepath.Join(t.TempDir(), "state")})
-			next, silence := 0, 0
+			next, quiet := 0, clock.silence(40*6, 10*time.Second)
 			if err := runStream(t, s, &rec, func() bool {
-				switch {
-				case next < len(lines) || len(servers[2].pending) > 0:
-					clock.add(time.Second)
-					due := make([][]genLine, len(servers))
-					for ; next < len(lines) && lines[next].t.Before(clock.Now()); next++ {
-						due[next%len(servers)] = append(due[next%len(servers)], lines[next])
-					}
-					for i, sv := range servers {
-						sv.write(t, clock, due[i])
-					}
-				case silence < 40*6:
-					clock.add(10 * time.Second)
-					silence++
-				default:
-					return false
+				if next == len(lines) && len(servers[2].pending) == 0 {
+					return quiet()
+				}
+				clock.add(time.Second)
+				due := make([][]genLine, len(servers))
+				for ; next < len(lines) && lines[next].t.Before(clock.Now()); next++ {
+					due[next%len(servers)] = append(due[next%len(servers)], lines[next])
+				}
+				for i, sv := range servers {
+					sv.write(t, clock, due[i])
 				}
 				return true
 			}); err != nil {
