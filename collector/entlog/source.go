@@ -19,7 +19,7 @@ type Options struct {
 	StateDir string           // checkpoints of this source (run mode); "" = none
 	Stats    *collector.Stats // self-metrics (entpipe_lines_total{source,result}, rotations, truncations, lag, checkpoint time)
 	Log      *slog.Logger
-	Now      func() time.Time // injected clock (lag, horizon); nil = time.Now
+	Now      func() time.Time // injected clock (lag, max_future, the watermark of silent files, intervals); nil = time.Now
 }
 
 // Source is one entlog source: a set of log files of one ENT, turned into
