@@ -292,7 +292,7 @@ const (
 // Label names of the self-metrics.
 const (
 	LabelSource      = "source"      // the configured source name (prom for the exporter's own folds)
-	LabelResult      = "result"      // of a line: ResultParsed, ResultTooLate or a rejection reason
+	LabelResult      = "result"      // of a line: ResultParsed, ResultTooLate, ResultFuture or a rejection reason
 	LabelLabel       = "label"       // the tag key whose value was folded into Other
 	LabelReason      = "reason"      // why an InfluxDB write failed
 	LabelMeasurement = "measurement" // a measurement name
@@ -318,7 +318,7 @@ func SelfMetrics() []MetricDef {
 	src := []string{LabelSource}
 	return []MetricDef{
 		{MetricLines, CounterType, []string{LabelSource, LabelResult},
-			"Lines (log lines, export rows) read by a source, by result: parsed, too_late (older than the rewrite horizon), or why it was rejected: malformed, binary, bad_utf8, too_long, bad_time, bad_request, bad_status or bad_number (log lines), invalid (export rows)."},
+			"Lines (log lines, export rows) read by a source, each counted once, by result: parsed, too_late (older than the rewrite horizon), future (stamped more than max_future ahead), or why it was rejected: malformed, binary, bad_utf8, too_long, bad_time, bad_request, bad_status or bad_number (log lines), invalid (export rows)."},
 		{MetricFileRotations, CounterType, src,
 			"Followed log files that were renamed away or replaced (rotation); each was read to its end first."},
 		{MetricFileTruncations, CounterType, src,
@@ -375,4 +375,5 @@ const (
 	ResultParsed  = "parsed"   // a request, whatever its class
 	ResultInvalid = "invalid"  // unparseable
 	ResultTooLate = "too_late" // older than the rewrite horizon
+	ResultFuture  = "future"   // stamped further ahead than max_future (of the wall clock, or of the lines around it)
 )

@@ -1,6 +1,7 @@
 package entlog
 
 import (
+	"math"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
@@ -24,94 +25,126 @@ type visit struct {
 // other fields are configuration and caches. Not safe for concurrent use:
 // one per source goroutine.
 //
-// Time model: events leave the reorder buffer in time order; st.Clock is
-// the time of the last one. Minute m is closed once the clock reaches its
-// end: its open visits are final and it is written. An event older than
-// the clock (it arrived later than the reorder window allows) is still
-// added to its minute and visitor sets while it is within horizon of the
-// clock, and the buckets it changes are rewritten; older events are too
-// late.
+// Time model (docs/design.md#the-audience-engine-and-its-state): what does
+// not depend on the order of lines is counted as soon as a line is read
+// (add): requests, bytes, durations, page views by profile and service.
+// What does — visits (30-minute gap, Paris day), open visits, visitor sets
+// (a visitor counts under the profile of their first page view) — waits in
+// the reorder buffer until the watermark st.Clock passes the page view, and
+// is applied in time order (advance). The caller moves the watermark: the
+// newest line read less reorder_window in an import; each file's progress
+// and the wall clock in run (watermark.go). A minute is closed once the
+// watermark passes its end: its open visits are final. A line older than
+// the watermark (later than the reorder window allows) still counts in its
+// minute and visitor sets while it is within horizon of the watermark, and
+// its visit is approximated; an older one is too late.
 type audience struct {
-	horizon int64
-	cal     calendar
-	w       *pointWriter
-	bounds  []float64 // collector.DurationBuckets()
-	buf     reorder
-	tooLate func() // counts an event dropped as too late
+	horizon  int64
+	services int // length of the source's service vocabulary
+	cal      calendar
+	w        *pointWriter
+	bounds   []float64 // collector.DurationBuckets()
+	buf      reorder
 
 	st State
 }
 
-func newAudience(w *pointWriter, loc *time.Location, horizon, window time.Duration, tooLate func()) *audience {
+func newAudience(w *pointWriter, loc *time.Location, horizon time.Duration) *audience {
 	return &audience{
-		horizon: int64(horizon),
-		cal:     newCalendar(loc),
-		w:       w,
-		bounds:  collector.DurationBuckets(),
-		buf:     reorder{window: int64(window)},
-		tooLate: tooLate,
-		st:      newState(),
+		horizon:  int64(horizon),
+		services: len(w.services),
+		cal:      newCalendar(loc),
+		w:        w,
+		bounds:   collector.DurationBuckets(),
+		st:       newState(),
 	}
 }
 
-// add takes one event; it is applied once the reorder window has passed.
-func (a *audience) add(ev event) { a.buf.push(&a.st.Held, ev, a.apply) }
-
-// minute returns the bucket of minute index mi, creating it.
-func (a *audience) minute(mi int64) *minute {
-	m := a.st.Minutes[mi]
-	if m == nil {
-		m = &minute{Services: make([]int64, collector.NumProfiles*len(a.w.services)), Closed: mi < a.st.NextClose}
-		a.st.Minutes[mi] = m
+// add counts one event as it is read and holds a page view until the
+// watermark passes it. It reports false, counting nothing, when the event
+// is too late: more than horizon before the watermark.
+func (a *audience) add(ev event) bool {
+	st := &a.st
+	if ev.T < st.Clock-a.horizon {
+		return false
 	}
-	return m
-}
-
-func (a *audience) apply(ev event) {
-	late := ev.T < a.st.Clock
-	if late && ev.T < a.st.Clock-a.horizon {
-		a.tooLate()
-		return
-	}
-	if !late {
-		a.advance(ev.T)
-	}
-	mi := floorDiv(ev.T, minuteNanos)
-	m := a.minute(mi)
-	m.count(&ev, a.bounds)
-	if m.Closed {
-		m.Dirty = true
-	}
+	st.Held.MaxSeen = max(st.Held.MaxSeen, ev.T)
+	m := st.minute(floorDiv(ev.T, minuteNanos), a.services)
+	m.count(&ev, a.bounds, a.services)
 	if !ev.PageView {
+		return true
+	}
+	st.Totals.PageViews++
+	if ev.T < st.Clock {
+		a.lateVisit(ev, m, a.cal.dayOf(ev.T))
+	} else {
+		a.buf.push(&st.Held, ev)
+	}
+	return true
+}
+
+// advance moves the watermark to w: the held page views before it are
+// applied in time order, then every minute that ends at or before w is
+// closed. A w at or behind the watermark changes nothing.
+func (a *audience) advance(w int64) {
+	st := &a.st
+	if w <= st.Clock {
 		return
 	}
-	m.PageViews[ev.Profile]++
-	a.st.Totals.PageViews++
-	m.Services[int(ev.Profile)*len(a.w.services)+int(ev.Service)]++
+	if st.NextClose == 0 { // the first watermark: minutes close from the oldest one counted
+		st.NextClose = min(a.oldestMinute(), floorDiv(w, minuteNanos))
+		st.LastSweep = st.NextClose
+	}
+	a.buf.releaseBefore(&st.Held, w, a.release)
+	st.Clock = w
+	now := floorDiv(w, minuteNanos)
+	a.closeBefore(now)
+	if now-st.LastSweep >= 15 {
+		st.LastSweep = now
+		limit := w - visitGap - a.horizon
+		for k, v := range st.Visits {
+			if v.Last < limit {
+				delete(st.Visits, k)
+			}
+		}
+	}
+}
+
+// release applies a held page view once the watermark has passed it: the
+// minutes before its own are closed first, so that its visit's changes to
+// the open-visit counts land in open minutes.
+func (a *audience) release(ev event) {
+	a.closeBefore(floorDiv(ev.T, minuteNanos))
+	a.visit(ev)
+}
+
+// visit applies a page view, in time order, to its visitor's visit: it
+// extends the current one, or starts a new one (counted in its minute,
+// open until 30 minutes after its last page view or the end of its day).
+func (a *audience) visit(ev event) {
+	st := &a.st
 	d := a.cal.dayOf(ev.T)
-	if late {
-		a.lateVisit(ev, m, d)
-		return
-	}
-	v, ok := a.st.Visits[ev.Visitor]
+	v, ok := st.Visits[ev.Visitor]
 	if ok && v.Day == d.Start && ev.T-v.Last <= visitGap {
 		oldEnd, newEnd := lastOpenMinute(v.Last, d.End), lastOpenMinute(ev.T, d.End)
 		if newEnd != oldEnd {
-			a.minute(oldEnd+1).Delta++
-			a.minute(newEnd+1).Delta--
+			st.minute(oldEnd+1, a.services).Delta++
+			st.minute(newEnd+1, a.services).Delta--
 		}
 		v.Last = ev.T
-		a.st.Visits[ev.Visitor] = v
+		st.Visits[ev.Visitor] = v
 		return
 	}
+	m := st.minute(floorDiv(ev.T, minuteNanos), a.services)
 	m.Visits[ev.Profile]++
-	a.st.Totals.Visits++
 	m.Delta++
-	a.minute(lastOpenMinute(ev.T, d.End)+1).Delta--
+	m.Dirty = true
+	st.Totals.Visits++
+	st.minute(lastOpenMinute(ev.T, d.End)+1, a.services).Delta--
 	if !ok || v.Day != d.Start {
 		a.addVisitor(ev.Visitor, ev.Profile, d)
 	}
-	a.st.Visits[ev.Visitor] = visit{Start: ev.T, Last: ev.T, Day: d.Start, Profile: ev.Profile}
+	st.Visits[ev.Visitor] = visit{Start: ev.T, Last: ev.T, Day: d.Start, Profile: ev.Profile}
 }
 
 // addVisitor counts k in the visitor sets of day d (and in the import's
@@ -123,10 +156,11 @@ func (a *audience) addVisitor(k Key, profile uint8, d day) {
 	a.st.Sets.add(k, profile, d)
 }
 
-// lateVisit accounts a page view older than clock: it joins the visitor's
-// current visit when it falls within it (or 30 minutes before it), else it
-// counts as a visit of its own. Open visits of closed minutes are not
-// revised: they are exact only for lines within the reorder window.
+// lateVisit accounts a page view older than the watermark: it joins the
+// visitor's current visit when it falls within it (or 30 minutes before
+// it), else it counts as a visit of its own. Open visits of closed minutes
+// are not revised: they are exact only for lines within the reorder
+// window.
 func (a *audience) lateVisit(ev event, m *minute, d day) {
 	a.addVisitor(ev.Visitor, ev.Profile, d)
 	v, ok := a.st.Visits[ev.Visitor]
@@ -146,37 +180,17 @@ func lastOpenMinute(t, dayEnd int64) int64 {
 	return floorDiv(min(t+visitGap, dayEnd), minuteNanos) - 1
 }
 
-// advance moves the clock to t, closing every minute that ends at or
-// before it.
-func (a *audience) advance(t int64) {
-	st := &a.st
-	st.Clock = t
-	a.closeBefore(floorDiv(t, minuteNanos))
-	if now := floorDiv(t, minuteNanos); now-st.LastSweep >= 15 {
-		st.LastSweep = now
-		limit := t - visitGap - a.horizon
-		for k, v := range st.Visits {
-			if v.Last < limit {
-				delete(st.Visits, k)
-			}
-		}
-	}
-}
-
-// closeBefore closes the minutes before minute index end.
+// closeBefore closes the minutes before minute index end: their open
+// visits become final.
 func (a *audience) closeBefore(end int64) {
 	st := &a.st
-	if st.NextClose == 0 {
-		st.NextClose = end
-		st.LastSweep = end
-	}
 	for ; st.NextClose < end; st.NextClose++ {
 		m := st.Minutes[st.NextClose]
 		if m == nil && st.Running == 0 {
 			continue
 		}
 		if m == nil {
-			m = a.minute(st.NextClose)
+			m = st.minute(st.NextClose, a.services)
 		}
 		st.Running += m.Delta
 		m.Open = st.Running
@@ -185,11 +199,17 @@ func (a *audience) closeBefore(end int64) {
 	}
 }
 
-// finish releases every held event and closes every minute, including
+// finish applies every held page view and closes every minute, including
 // the ones after the last event while visits are still open (end of an
 // import).
 func (a *audience) finish() {
-	a.buf.drain(&a.st.Held, a.apply)
+	if len(a.st.Minutes) == 0 {
+		return // nothing counted (held page views are counted in their minutes)
+	}
+	if a.st.NextClose == 0 {
+		a.st.NextClose = a.oldestMinute()
+	}
+	a.buf.releaseBefore(&a.st.Held, math.MaxInt64, a.release)
 	last := a.st.NextClose
 	for mi := range a.st.Minutes {
 		last = max(last, mi+1)
@@ -197,16 +217,29 @@ func (a *audience) finish() {
 	a.closeBefore(last)
 }
 
-// collect appends the points of every closed bucket that changed and of
+// emitMode says which buckets a collect renders.
+type emitMode uint8
+
+const (
+	emitClosed  emitMode = iota // closed minutes that changed, visitor sets that grew
+	emitPartial                 // also the running totals of the open minutes (run, caught up)
+	emitAll                     // everything, after finish (end of an import)
+)
+
+// collect appends the points of every changed bucket mode covers and of
 // every visitor set that grew, then forgets what is older than the
-// horizon. With all set (end of an import) it also forgets everything.
-func (a *audience) collect(out []collector.Point, all bool) []collector.Point {
+// horizon (with emitAll: everything).
+func (a *audience) collect(out []collector.Point, mode emitMode) []collector.Point {
 	st := &a.st
 	limit := st.Clock - a.horizon
-	if all {
-		limit = int64(^uint64(0) >> 1)
+	end := st.NextClose
+	switch mode {
+	case emitAll:
+		limit = math.MaxInt64
+	case emitPartial:
+		end = max(end, a.openSoFar()+1)
 	}
-	for mi := a.oldestMinute(); mi < st.NextClose; mi++ {
+	for mi := a.oldestMinute(); mi < end; mi++ {
 		m := st.Minutes[mi]
 		if m == nil {
 			continue
@@ -222,8 +255,40 @@ func (a *audience) collect(out []collector.Point, all bool) []collector.Point {
 	return st.Sets.appendDirty(out, a.w, &a.cal, limit)
 }
 
+// openSoFar sets the open visits of the open minutes up to the newest
+// line's, as the page views applied so far make them, marking the minutes
+// whose count changed; it returns the newest line's minute. The count of a
+// minute only grows as page views are applied in time order (a visit
+// started or extended adds to the minutes it covers), so what is published
+// early is never more than the final value.
+func (a *audience) openSoFar() int64 {
+	st := &a.st
+	last := floorDiv(st.Held.MaxSeen, minuteNanos)
+	running := st.Running
+	from := st.NextClose
+	if from == 0 { // no watermark yet: every minute is open
+		from = a.oldestMinute()
+	}
+	for mi := from; mi <= last; mi++ {
+		m := st.Minutes[mi]
+		if m == nil {
+			continue
+		}
+		running += m.Delta
+		if m.Open != running || (running > 0 && !m.Seen) {
+			m.Open = running
+			m.Seen = m.Seen || running > 0
+			m.Dirty = true
+		}
+	}
+	return last
+}
+
 func (a *audience) oldestMinute() int64 {
-	oldest := a.st.NextClose
+	oldest := int64(math.MaxInt64)
+	if a.st.NextClose != 0 {
+		oldest = a.st.NextClose
+	}
 	for mi := range a.st.Minutes {
 		oldest = min(oldest, mi)
 	}

@@ -27,11 +27,13 @@ type durCell struct {
 // minute holds the totals of one UTC minute (Paris offsets are whole hours,
 // so a UTC minute is a Paris minute), by index in collector's vocabularies.
 // Delta is the change of the number of open visits at the start of the
-// minute, summed into Open when the minute closes. Part of State: fields
-// are exported for the checkpoint encoder.
+// minute, summed into Open when the minute closes; until then Open is the
+// running count last published. Dirty says the minute changed since its
+// points were last rendered. Part of State: fields are exported for the
+// checkpoint encoder.
 type minute struct {
 	Visits, PageViews [collector.NumProfiles]int64
-	Services          []int64 // [profile*len(services)+service] page views
+	Services          []int64 // [profile*services+service] page views
 	Req               [collector.NumClasses][collector.NumStatusClasses]reqCell
 	Dur               [collector.NumClasses]durCell
 	Delta, Open       int64
@@ -39,9 +41,16 @@ type minute struct {
 	Closed, Dirty     bool
 }
 
-// count adds a request to the minute's totals (every class).
-func (m *minute) count(ev *event, bounds []float64) {
-	m.Seen = true
+// count adds a request to the minute's sums: everything about it that does
+// not depend on the order of lines (requests, bytes, durations, and a page
+// view's count by profile and service; services is the length of the
+// source's service vocabulary).
+func (m *minute) count(ev *event, bounds []float64, services int) {
+	m.Seen, m.Dirty = true, true
+	if ev.PageView {
+		m.PageViews[ev.Profile]++
+		m.Services[int(ev.Profile)*services+int(ev.Service)]++
+	}
 	c := &m.Req[ev.Class][ev.Status]
 	c.Requests++
 	c.Bytes += ev.Bytes

@@ -33,7 +33,8 @@ type checkpointV1 struct {
 	}
 }
 
-// migrateV1 reads a version 1 checkpoint as a current one.
+// migrateV1 reads a version 1 checkpoint as a version 2 one (a State
+// value), which decodeCheckpoint then brings to the current version.
 func migrateV1(data []byte) (checkpoint, error) {
 	var old checkpointV1
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&old); err != nil {
@@ -55,5 +56,5 @@ func migrateV1(data []byte) (checkpoint, error) {
 		}
 		st.Sets[set.Period] = &visitorSet{Keys: keys, Dirty: set.Dirty}
 	}
-	return checkpoint{Version: checkpointVersion, SaltCheck: old.SaltCheck, Services: old.Services, Files: old.Files, State: st}, nil
+	return checkpoint{Version: 1, SaltCheck: old.SaltCheck, Services: old.Services, Files: old.Files, State: st}, nil
 }

@@ -24,10 +24,21 @@ type Config struct {
 	// change (rewrite) the buckets it belongs to; older lines are counted as
 	// too_late. It bounds the memory kept for closed buckets.
 	Horizon time.Duration `yaml:"horizon"`
-	// ReorderWindow is how far out of event-time order lines may arrive (the
-	// interleaved logs of several servers) and still give the exact results
-	// of sorted input.
+	// ReorderWindow is how late a line may arrive and still give the exact
+	// visits of sorted input: later than the newest line of its file, than
+	// the other files' lines, or, in `run`, than the wall clock since its
+	// file was last written (a server that buffers its log).
 	ReorderWindow time.Duration `yaml:"reorder_window"`
+	// MaxFuture is how far ahead a line's time may be: in `run`, of the
+	// wall clock; in `import`, also of the lines around it. A line further
+	// ahead (a server whose clock is wrong) is counted as future and never
+	// moves event time.
+	MaxFuture time.Duration `yaml:"max_future"`
+	// PublishInterval is how often `run`, once it has read every file to
+	// its end, writes the running totals of the minutes still open, so that
+	// InfluxDB and Prometheus see lines within seconds, without waiting for
+	// a later line to close their minute.
+	PublishInterval time.Duration `yaml:"publish_interval"`
 	// CheckpointInterval is how often `run` flushes the sink and writes its
 	// checkpoint: the most work a crash can make entpipe redo.
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
@@ -47,6 +58,12 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.ReorderWindow == 0 {
 		c.ReorderWindow = 10 * time.Second
+	}
+	if c.MaxFuture == 0 {
+		c.MaxFuture = 5 * time.Minute
+	}
+	if c.PublishInterval == 0 {
+		c.PublishInterval = 5 * time.Second
 	}
 	if c.CheckpointInterval == 0 {
 		c.CheckpointInterval = 10 * time.Second
@@ -73,6 +90,12 @@ func (c *Config) Validate(p collector.Problems) {
 		p.At("horizon").Addf("%v must be between 1m and 24h", c.Horizon)
 	} else if c.Horizon < c.ReorderWindow {
 		p.At("horizon").Addf("%v must not be shorter than reorder_window (%v)", c.Horizon, c.ReorderWindow)
+	}
+	if c.MaxFuture < time.Minute || c.MaxFuture > 24*time.Hour {
+		p.At("max_future").Addf("%v must be between 1m and 24h", c.MaxFuture)
+	}
+	if c.PublishInterval < 100*time.Millisecond || c.PublishInterval > time.Minute {
+		p.At("publish_interval").Addf("%v must be between 100ms and 1m", c.PublishInterval)
 	}
 	if c.CheckpointInterval < 100*time.Millisecond {
 		p.At("checkpoint_interval").Addf("%v must be at least 100ms", c.CheckpointInterval)

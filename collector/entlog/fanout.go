@@ -21,7 +21,8 @@ type batch struct {
 
 	events  []event
 	bad     []badLine
-	unknown []bool // per event: unknown raw profile
+	unknown []bool  // per event: unknown raw profile
+	evLines []int64 // per event: its line number
 	done    chan struct{}
 }
 
@@ -32,7 +33,7 @@ type badLine struct {
 
 func (b *batch) reset(file string, lineNo int64) {
 	b.data, b.ends, b.tooLong, b.file, b.lineNo = b.data[:0], b.ends[:0], b.tooLong[:0], file, lineNo
-	b.events, b.bad, b.unknown = b.events[:0], b.bad[:0], b.unknown[:0]
+	b.events, b.bad, b.unknown, b.evLines = b.events[:0], b.bad[:0], b.unknown[:0], b.evLines[:0]
 }
 
 // fanout parses batches on every core and applies them to the pipeline in
@@ -112,15 +113,19 @@ func (b *batch) parse(st *stage) {
 		}
 		b.events = append(b.events, ev)
 		b.unknown = append(b.unknown, unknown)
+		b.evLines = append(b.evLines, b.lineNo+int64(i)+1)
 	}
 }
 
+// applyBatch counts the batch's lines in the pipeline, in their order
+// (rejected lines first: their order does not matter).
 func (f *fanout) applyBatch(b *batch) {
+	f.p.refresh(f.p.src.now())
 	for _, bad := range b.bad {
-		f.p.bad(bad.reason, b.file, bad.lineNo)
+		f.p.reject(bad.reason, b.file, bad.lineNo)
 	}
 	for i, ev := range b.events {
-		f.p.accept(ev, b.unknown[i])
+		f.p.importLine(guardedLine{ev: ev, unknown: b.unknown[i], file: b.file, lineNo: b.evLines[i]})
 	}
 }
 

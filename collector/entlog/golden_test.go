@@ -97,7 +97,7 @@ func TestGolden(t *testing.T) {
 
 func resultsText(s Summary) string {
 	var b bytes.Buffer
-	for _, r := range append([]string{collector.ResultParsed, collector.ResultTooLate}, ParseReasons()...) {
+	for _, r := range append([]string{collector.ResultParsed, collector.ResultTooLate, collector.ResultFuture}, ParseReasons()...) {
 		if n := s.Results[r]; n > 0 {
 			b.WriteString(r + " " + itoa(n) + "\n")
 		}

@@ -27,7 +27,7 @@ type Progress struct {
 // Summary is what an import did, for `entpipe import` to print.
 type Summary struct {
 	Lines     int64            // lines read
-	Results   map[string]int64 // lines by result (parsed, parse reasons, too_late)
+	Results   map[string]int64 // lines by result (parsed, parse reasons, too_late, future): they add up to Lines
 	PageViews int64
 	Visits    int64
 	Visitors  int64     // distinct visitors over the whole import
@@ -83,7 +83,7 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 		if batches++; batches%(checkEvery/batchLines) != 0 {
 			return nil
 		}
-		return p.emit(ctx, sink, false)
+		return p.emit(ctx, sink, emitClosed)
 	})
 	if err != nil {
 		return Summary{}, err
@@ -95,7 +95,8 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 	if readErr != nil {
 		return Summary{}, readErr
 	}
-	if err := p.emit(ctx, sink, true); err != nil {
+	p.ahead.flush(p.admitFn, p.aheadFn) // nothing came back after the lines still held
+	if err := p.emit(ctx, sink, emitAll); err != nil {
 		return Summary{}, err
 	}
 	if err := sink.Flush(ctx); err != nil {

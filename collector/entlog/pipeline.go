@@ -9,14 +9,23 @@ import (
 )
 
 // pipeline carries lines through parsing, classification, profiling and
-// hashing into the audience engine, and counts them by result. It is the
-// only place where a Request (and so an identity) meets the engine: what
-// goes on is an event with a salted Key. Not safe for concurrent use.
+// hashing into the audience engine, and counts every line in exactly one
+// result: parsed (counted by the engine), too_late, future, or the reason
+// it was rejected. It is the only place where a Request (and so an
+// identity) meets the engine: what goes on is an event with a salted Key.
+// Not safe for concurrent use.
 type pipeline struct {
 	src    *Source
 	st     *stage // the stage of serial reading (Stream)
 	aud    *audience
 	points []collector.Point
+
+	window  int64 // reorder_window
+	horizon int64
+	// futureAt is the time after which a line is future: max_future after
+	// the wall clock as of the last refresh (see refresh).
+	futureAt int64
+	ahead    aheadGuard // import only: lines far ahead of the lines around them
 
 	unknownProfile *collector.Counter // raw profile values outside the aliases, folded into autre
 
@@ -29,56 +38,111 @@ type pipeline struct {
 	skipped   map[string]int       // warnings suppressed since
 	first     int64                // event time span of parsed lines
 	last      int64
+	written   int64 // points handed to the sink
+
+	admitFn, aheadFn func(guardedLine) // method values of admit and rejectAhead, made once
 }
 
 // Results of entpipe_lines_total besides the parse reasons.
-const resultParsed, resultTooLate = collector.ResultParsed, collector.ResultTooLate
+const resultParsed, resultTooLate, resultFuture = collector.ResultParsed, collector.ResultTooLate, collector.ResultFuture
 
 func (s *Source) newPipeline() (*pipeline, error) {
 	st, err := s.newStage(nil)
 	if err != nil {
 		return nil, err
 	}
-	names := st.services.Names()
 	p := &pipeline{
 		src: s, st: st,
+		window: int64(s.cfg.ReorderWindow), horizon: int64(s.cfg.Horizon),
+		ahead:          aheadGuard{limit: int64(s.cfg.MaxFuture), confirm: aheadConfirm},
 		unknownProfile: s.opts.Stats.Counter(collector.MetricLabelOverflows, collector.LabelSource, s.name, collector.LabelLabel, collector.TagProfile),
 		results:        map[string]int64{}, published: map[string]int64{}, counters: map[string]*collector.Counter{},
 		warned: map[string]time.Time{}, skipped: map[string]int{},
 	}
-	for _, r := range append([]string{resultParsed, resultTooLate}, ParseReasons()...) {
+	p.admitFn, p.aheadFn = p.admit, p.rejectAhead
+	for _, r := range append([]string{resultParsed, resultTooLate, resultFuture}, ParseReasons()...) {
 		p.counters[r] = s.opts.Stats.Counter(collector.MetricLines, collector.LabelSource, s.name, collector.LabelResult, r)
 	}
-	p.aud = newAudience(newPointWriter(s.cfg.Site, names), s.opts.Location, s.cfg.Horizon, s.cfg.ReorderWindow, func() { p.results[resultTooLate]++ })
+	p.aud = newAudience(newPointWriter(s.cfg.Site, st.services.Names()), s.opts.Location, s.cfg.Horizon)
+	p.refresh(s.now())
 	return p, nil
 }
 
-// line processes one line; file and lineNo only locate sampled warnings.
-func (p *pipeline) line(b []byte, file string, lineNo int64) {
+// refresh sets the wall clock the future limit is measured from. Callers
+// refresh it every few thousand lines, so a line is compared with a clock
+// at most that many lines old, without reading the clock per line.
+func (p *pipeline) refresh(now time.Time) { p.futureAt = now.UnixNano() + int64(p.src.cfg.MaxFuture) }
+
+// line processes one line of a followed file (run). It returns the line's
+// event time and true when the line was parsed and counted.
+func (p *pipeline) line(b []byte, file string, lineNo int64) (int64, bool) {
 	ev, reason, unknown := p.st.event(b)
 	if reason != "" {
-		p.bad(reason, file, lineNo)
-		return
+		p.reject(reason, file, lineNo)
+		return 0, false
 	}
-	p.accept(ev, unknown)
+	return ev.T, p.accept(guardedLine{ev: ev, unknown: unknown, file: file, lineNo: lineNo})
 }
 
-// accept counts a parsed line and hands its event to the engine.
-func (p *pipeline) accept(ev event, unknownProfile bool) {
+// accept counts a parsed line as future, too_late or parsed, handing the
+// parsed ones to the engine, and reports whether it was parsed.
+func (p *pipeline) accept(l guardedLine) bool {
+	switch {
+	case l.ev.T > p.futureAt:
+		p.reject(resultFuture, l.file, l.lineNo)
+		return false
+	case !p.aud.add(l.ev):
+		p.reject(resultTooLate, l.file, l.lineNo)
+		return false
+	}
 	p.parsed++
-	if unknownProfile {
+	if l.unknown {
 		p.unknownProfile.Inc()
 	}
-	if p.first == 0 || ev.T < p.first {
-		p.first = ev.T
+	if p.first == 0 || l.ev.T < p.first {
+		p.first = l.ev.T
 	}
-	p.last = max(p.last, ev.T)
-	p.aud.add(ev)
+	p.last = max(p.last, l.ev.T)
+	return true
 }
 
-// bad counts a rejected line and logs a sample of them: at most one warning
-// per reason a minute, giving the file and line number, never the line.
-func (p *pipeline) bad(reason, file string, lineNo int64) {
+// importLine processes one parsed line of an import: the wall clock's
+// future limit first, then the guard against lines far ahead of the lines
+// around them, then the engine, whose watermark follows the newest line.
+func (p *pipeline) importLine(l guardedLine) {
+	switch {
+	case l.ev.T > p.futureAt:
+		p.reject(resultFuture, l.file, l.lineNo)
+	case p.ahead.pass(l.ev.T):
+		p.admit(l)
+	default:
+		p.ahead.push(l, p.admitFn, p.aheadFn)
+	}
+}
+
+// admit counts a line the guard let through and moves the watermark to
+// the newest line less the reorder window.
+func (p *pipeline) admit(l guardedLine) {
+	if p.accept(l) {
+		p.progress(p.aud.st.Held.MaxSeen)
+	}
+}
+
+// rejectAhead counts a line the guard found ahead of the lines around it.
+func (p *pipeline) rejectAhead(l guardedLine) { p.reject(resultFuture, l.file, l.lineNo) }
+
+// progress moves the engine's watermark to complete, the time up to which
+// every input has given its lines, less the reorder window, but never
+// further than horizon behind the newest line: a line older than that
+// would be too late anyway, and held page views stay bounded.
+func (p *pipeline) progress(complete int64) {
+	p.aud.advance(max(complete-p.window, p.aud.st.Held.MaxSeen-p.horizon))
+}
+
+// reject counts a line that is not parsed and logs a sample of them: at
+// most one warning per reason a minute, giving the file and line number,
+// never the line.
+func (p *pipeline) reject(reason, file string, lineNo int64) {
 	p.results[reason]++
 	now := p.src.now()
 	if last, ok := p.warned[reason]; ok && now.Sub(last) < time.Minute {
@@ -115,16 +179,17 @@ func (p *pipeline) publish() {
 	}
 }
 
-// emit writes the points of every changed, closed bucket (every bucket when
-// all is set) in batches. Points whose Write failed stay queued and go out
-// first at the next call: collect has already marked their buckets clean,
-// so a checkpoint after a later successful emit and Flush still covers them.
-func (p *pipeline) emit(ctx context.Context, sink collector.Sink, all bool) error {
+// emit writes the points of the buckets mode covers that changed, in
+// batches (with emitAll it first applies and closes everything). Points
+// whose Write failed stay queued and go out first at the next call:
+// collect has already marked their buckets clean, so a checkpoint after a
+// later successful emit and Flush still covers them.
+func (p *pipeline) emit(ctx context.Context, sink collector.Sink, mode emitMode) error {
 	p.publish()
-	if all {
+	if mode == emitAll {
 		p.aud.finish()
 	}
-	p.points = p.aud.collect(p.points, all) // after any points still queued
+	p.points = p.aud.collect(p.points, mode) // after any points still queued
 	const batch = 5000
 	for sent := 0; sent < len(p.points); {
 		n := min(batch, len(p.points)-sent)
@@ -135,6 +200,7 @@ func (p *pipeline) emit(ctx context.Context, sink collector.Sink, all bool) erro
 			return fmt.Errorf("entlog %s: write: %w", p.src.name, err)
 		}
 		sent += n
+		p.written += int64(n)
 	}
 	clear(p.points) // let the maps go
 	p.points = p.points[:0]

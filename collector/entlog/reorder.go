@@ -19,25 +19,23 @@ type event struct {
 	Service  uint16 // index in the source's service vocabulary
 }
 
-// reorder is an event-time reorder buffer over a State's heldEvents:
-// events are held until the newest time seen is window past them, then
-// released in time order, so lines interleaved up to window out of order
-// give exactly the results of sorted input. Mostly sorted input costs an
-// append; an out-of-order event costs a binary search and a short copy.
-// Not safe for concurrent use.
+// reorder is an event-time reorder buffer over a State's heldEvents: page
+// views are held until the engine's watermark passes them, then released
+// in time order, so the visits of lines interleaved out of order (several
+// files, a server that buffers its log) are exactly those of sorted input.
+// Mostly sorted input costs an append; an out-of-order event costs a
+// binary search and a short copy. Not safe for concurrent use.
 //
 // The held events are exactly the State's Events slice, which slides
 // forward in its backing array as events are released; buf is only where
 // it moves when it reaches the array's end, so the reorder keeps no state
 // of its own.
 type reorder struct {
-	window int64
-	buf    []event
+	buf []event
 }
 
-// push adds ev and calls release for every event that has become old
-// enough, in time order.
-func (r *reorder) push(h *heldEvents, ev event, release func(event)) {
+// push holds ev until releaseBefore passes it.
+func (r *reorder) push(h *heldEvents, ev event) {
 	r.room(h)
 	evs := h.Events
 	if n := len(evs); n == 0 || evs[n-1].T <= ev.T {
@@ -49,16 +47,10 @@ func (r *reorder) push(h *heldEvents, ev event, release func(event)) {
 		evs[i] = ev
 	}
 	h.Events = evs
-	h.MaxSeen = max(h.MaxSeen, ev.T)
-	r.releaseBefore(h, h.MaxSeen-r.window, release)
 }
 
-// drain releases every held event (end of an import).
-func (r *reorder) drain(h *heldEvents, release func(event)) {
-	r.releaseBefore(h, int64(^uint64(0)>>1), release)
-}
-
-// releaseBefore releases the events strictly older than limit.
+// releaseBefore releases the events strictly older than limit, in time
+// order.
 func (r *reorder) releaseBefore(h *heldEvents, limit int64, release func(event)) {
 	n := 0
 	for n < len(h.Events) && h.Events[n].T < limit {

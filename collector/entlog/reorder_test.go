@@ -1,6 +1,7 @@
 package entlog
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -13,13 +14,16 @@ import (
 func TestReorderReleasesInOrder(t *testing.T) {
 	const window, n = 100, 200_000
 	rng := rand.New(rand.NewPCG(1, 2))
-	r := reorder{window: window}
+	var r reorder
 	var h heldEvents
 	var released []int64
 	release := func(ev event) { released = append(released, ev.T) }
 	maxHeld := 0
 	for i := range n {
-		r.push(&h, event{T: int64(i) + rng.Int64N(window)}, release)
+		ev := event{T: int64(i) + rng.Int64N(window)}
+		r.push(&h, ev)
+		h.MaxSeen = max(h.MaxSeen, ev.T)
+		r.releaseBefore(&h, h.MaxSeen-window, release)
 		sorted := slices.IsSortedFunc(h.Events, func(a, b event) int { return int(a.T - b.T) })
 		if len(h.Events) > 2*window || !sorted {
 			t.Fatalf("after %d pushes: %d events held, sorted %v", i+1, len(h.Events), sorted)
@@ -30,7 +34,7 @@ func TestReorderReleasesInOrder(t *testing.T) {
 		t.Errorf("buffer of %d events for at most %d held", cap(r.buf), maxHeld)
 	}
 	held := len(h.Events)
-	r.drain(&h, release)
+	r.releaseBefore(&h, math.MaxInt64, release)
 	if len(released) != n || len(h.Events) != 0 || held == 0 || !slices.IsSorted(released) {
 		t.Errorf("%d released of %d (%d held before drain), sorted %v", len(released), n, held, slices.IsSorted(released))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
@@ -18,7 +19,7 @@ type Options struct {
 	StateDir string           // checkpoints of this source (run mode); "" = none
 	Stats    *collector.Stats // self-metrics (entpipe_lines_total{source,result}, rotations, truncations, newest event time, checkpoint time)
 	Log      *slog.Logger
-	Now      func() time.Time // injected clock (checkpoint intervals, warning rate limits, import duration); nil = time.Now
+	Now      func() time.Time // injected clock (max_future, the watermark of silent files, intervals, warning rate limits, import duration); nil = time.Now
 }
 
 // Source is one entlog source: a set of log files of one ENT, turned into
@@ -84,12 +85,16 @@ func New(name string, cfg Config, opts Options) (*Source, error) {
 func (s *Source) now() time.Time { return s.opts.Now() }
 
 // Stream follows the configured files like `tail -F` until ctx is done,
-// resuming from the checkpoint in StateDir. Closed minute buckets and grown
-// visitor sets are written as event time advances; every
-// checkpoint_interval the sink is flushed and only then is the checkpoint
-// (offsets and the whole aggregation state) replaced, so a crash at any
-// moment replays from a state whose points are all durable, and rewrites
-// the same totals. It returns nil when ctx is done (after a last flush and
+// resuming from the checkpoint in StateDir. A line's sums reach the sink
+// within publish_interval once every file has been read to its end (the
+// running totals of the open minutes are upserted), never while a backlog
+// is read; visits follow once the watermark passes them (watermark.go).
+// Closed buckets are written as the watermark advances; every
+// checkpoint_interval, if a line was read or a file changed since the last
+// checkpoint, the sink is flushed and only then is the checkpoint (offsets
+// and the whole aggregation state) replaced, so a crash at any moment
+// replays from a state whose points are all durable, and rewrites the same
+// totals. It returns nil when ctx is done (after a last publish, flush and
 // checkpoint), or the first sink or I/O error.
 func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 	p, err := s.newPipeline()
@@ -97,35 +102,61 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 		return err
 	}
 	f := newFollower(s)
-	if err := s.restore(p, f); err != nil {
+	changed, err := s.restore(p, f)
+	if err != nil {
 		return err
 	}
 	defer f.close()
-	lastCheckpoint := s.now()
-	checkpoint := func(ctx context.Context) error {
-		if err := p.emit(ctx, sink, false); err != nil {
+	saved := f.states()
+	lastCheckpoint, lastPublish := s.now(), time.Time{}
+	checkpoint := func(ctx context.Context, mode emitMode) error {
+		if err := p.emit(ctx, sink, mode); err != nil {
 			return err
+		}
+		lastCheckpoint = s.now()
+		files := f.states()
+		if !changed && slices.Equal(files, saved) {
+			return nil // nothing read since the last checkpoint: it still holds
 		}
 		if err := sink.Flush(ctx); err != nil {
 			return fmt.Errorf("entlog %s: flush: %w", s.name, err)
 		}
-		lastCheckpoint = s.now()
-		return s.save(p, f)
+		if err := s.save(p, files); err != nil {
+			return err
+		}
+		saved, changed = files, false
+		return nil
 	}
-	n := 0
-	onLine := func(file string, lineNo int64, line []byte, tooLong bool) error {
+	var (
+		n         int
+		cur       *tracked // the file being read
+		others    int64    // the lowest mark of the other files when cur's read began
+		hasOthers bool     // another file holds the watermark back
+	)
+	onLine := func(t *tracked, line []byte, tooLong bool) error {
 		if tooLong {
-			p.bad(ReasonTooLong, file, lineNo)
-		} else {
-			p.line(line, file, lineNo)
+			p.reject(ReasonTooLong, t.Path, t.Lines)
+		} else if ts, ok := p.line(line, t.Path, t.Lines); ok {
+			t.Newest = max(t.Newest, ts)
+			if t != cur {
+				cur = t
+				others, hasOthers = f.complete(s.now().UnixNano(), t)
+			}
+			complete := t.Newest
+			if hasOthers {
+				complete = min(complete, others)
+			}
+			p.progress(complete)
 		}
 		if n++; n%checkEvery != 0 {
 			return nil
 		}
-		if s.now().Sub(lastCheckpoint) >= s.cfg.CheckpointInterval {
-			return checkpoint(ctx)
+		now := s.now()
+		p.refresh(now)
+		if now.Sub(lastCheckpoint) >= s.cfg.CheckpointInterval {
+			return checkpoint(ctx, emitClosed)
 		}
-		return p.emit(ctx, sink, false)
+		return p.emit(ctx, sink, emitClosed)
 	}
 	dirErr := "" // last directory reload error, logged once until it changes
 	for {
@@ -135,12 +166,29 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 			dirErr = err.Error()
 			s.opts.Log.Warn("directory export not reloaded", "source", s.name, "err", err)
 		}
+		cur = nil
+		p.refresh(s.now())
 		err := f.poll(ctx, onLine)
-		if err == nil {
-			if s.now().Sub(lastCheckpoint) >= s.cfg.CheckpointInterval {
-				err = checkpoint(ctx)
+		if err == nil { // every file read to its end: wall-clock progress, running totals
+			now := s.now()
+			if c, ok := f.complete(now.UnixNano(), nil); ok {
+				p.progress(c)
+			}
+			// The running totals go out when the next poll would be more
+			// than publish_interval after the last publish that had
+			// something to say: a line waits less than publish_interval,
+			// and the first line after a silence goes out at once.
+			mode, written := emitClosed, p.written
+			if now.Sub(lastPublish) > s.cfg.PublishInterval-s.cfg.PollInterval {
+				mode = emitPartial
+			}
+			if now.Sub(lastCheckpoint) >= s.cfg.CheckpointInterval {
+				err = checkpoint(ctx, mode)
 			} else {
-				err = p.emit(ctx, sink, false)
+				err = p.emit(ctx, sink, mode)
+			}
+			if mode == emitPartial && p.written > written {
+				lastPublish = now
 			}
 		}
 		if err == nil {
@@ -149,7 +197,7 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 		if ctx.Err() != nil {
 			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			return checkpoint(final)
+			return checkpoint(final, emitPartial)
 		}
 		if err != nil {
 			return err

@@ -1,6 +1,10 @@
 package entlog
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/entpipe/entpipe/collector"
+)
 
 // State is the audience engine's whole mutable state, as one value: what a
 // checkpoint saves and a restart restores. The engine's other parts keep
@@ -24,7 +28,7 @@ import "fmt"
 // (unix nanoseconds / 1 min); profiles, classes, status classes and
 // periods are indexes in collector's vocabularies.
 type State struct {
-	Clock     int64 // time of the last event applied
+	Clock     int64 // the watermark: page views before it are applied, minutes before it closed
 	NextClose int64 // first minute not yet closed; 0 before the first event
 	Running   int64 // open visits at the end of minute NextClose-1
 	LastSweep int64 // minute of the last eviction of old visits
@@ -33,7 +37,7 @@ type State struct {
 	Visits  map[Key]visit     // each recent visitor's current visit
 	Sets    visitorSets       // exact visitor sets of the periods still rewritable
 
-	Held heldEvents // the reorder buffer's events, not applied yet
+	Held heldEvents // the reorder buffer's page views, whose visits are not applied yet
 
 	Totals totals // since the engine started, for the import summary
 }
@@ -43,8 +47,20 @@ func newState() State {
 	return State{Minutes: map[int64]*minute{}, Visits: map[Key]visit{}, Sets: visitorSets{}}
 }
 
-// heldEvents are the events the reorder buffer holds, sorted by time, and
-// the newest event time it has seen, from which its window is measured.
+// minute returns the bucket of minute index mi, creating it with room for
+// services per-service counts per profile.
+func (st *State) minute(mi int64, services int) *minute {
+	m := st.Minutes[mi]
+	if m == nil {
+		m = &minute{Services: make([]int64, collector.NumProfiles*services), Closed: mi < st.NextClose}
+		st.Minutes[mi] = m
+	}
+	return m
+}
+
+// heldEvents are the page views the reorder buffer holds, sorted by time
+// (their sums are already in their minutes: only their visits wait), and
+// the newest event time seen, page view or not.
 type heldEvents struct {
 	Events  []event
 	MaxSeen int64

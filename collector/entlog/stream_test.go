@@ -116,14 +116,17 @@ func TestStreamFollowsFiles(t *testing.T) {
 		t.Errorf("%d flushes, %d points: nothing written", rec.Flushes(), len(rec.Points()))
 	}
 
-	// A restart resumes at the checkpoint: nothing is read twice.
+	// A restart resumes at the checkpoint: nothing is read twice. The 10
+	// lines appended are an hour old: too late, and counted only so.
 	appendFile(t, live, chunk(0, 10))
 	s2 := newTestSource(t, cfg, Options{Stats: stats, Now: fakeClock(), StateDir: filepath.Join(dir, "state")})
 	if err := runStream(t, s2, &rec, func() bool { return false }); err != nil {
 		t.Fatal(err)
 	}
-	if got := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultParsed); got != 610 {
-		t.Errorf("after restart, parsed lines = %v, want 610", got)
+	parsed := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultParsed)
+	late := counter(stats, collector.MetricLines, "source", "test", "result", collector.ResultTooLate)
+	if parsed != 600 || late != 10 {
+		t.Errorf("after restart, %v lines parsed and %v too late, want 600 and 10 (each line once, in one result)", parsed, late)
 	}
 }
 

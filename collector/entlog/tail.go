@@ -33,11 +33,16 @@ type fileState struct {
 	Lines  int64  // line number of the last line read (for warnings)
 	FP     uint64 // FNV-1a of the first FPLen bytes
 	FPLen  int
+	Newest int64 // event time of the newest line counted from the file (watermark.go)
 }
 
+// tracked is a followed file: its checkpointed state, the open file, and
+// what the last read saw of it (watermark.go).
 type tracked struct {
 	fileState
-	f *os.File
+	f     *os.File
+	atEOF bool  // the last read reached the end of the file's complete lines
+	mtime int64 // its modification time then (unix nanoseconds)
 }
 
 // follower follows the files matching the source's globs as `tail -F`
@@ -56,9 +61,10 @@ type follower struct {
 	truncations *collector.Counter
 }
 
-// lineFunc receives each complete line of a file; tooLong lines have no
-// content. The file's offset already includes the line when it is called.
-type lineFunc func(file string, lineNo int64, line []byte, tooLong bool) error
+// lineFunc receives each complete line of a file t (t.Lines is its line
+// number); tooLong lines have no content. The file's offset already
+// includes the line when it is called.
+type lineFunc func(t *tracked, line []byte, tooLong bool) error
 
 func newFollower(s *Source) *follower {
 	return &follower{
@@ -336,7 +342,7 @@ func (f *follower) startOffset(t *tracked, known []fileState) error {
 			return err
 		}
 		if n == k.FPLen && fp == k.FP {
-			t.Offset, t.Lines = k.Offset, k.Lines
+			t.Offset, t.Lines, t.Newest = k.Offset, k.Lines, k.Newest
 			return nil
 		}
 	}
@@ -347,8 +353,10 @@ func (f *follower) startOffset(t *tracked, known []fileState) error {
 }
 
 // read hands every complete line after t's offset to fn, then refreshes the
-// fingerprint.
+// fingerprint and notes that t was read to its end, and when it was last
+// written.
 func (f *follower) read(ctx context.Context, t *tracked, fn lineFunc) error {
+	t.atEOF = false
 	base := t.Offset
 	f.lr.reset(io.NewSectionReader(t.f, base, 1<<62))
 	for {
@@ -358,7 +366,7 @@ func (f *follower) read(ctx context.Context, t *tracked, fn lineFunc) error {
 		}
 		t.Offset = base + f.lr.consumed
 		t.Lines++
-		if err := fn(t.Path, t.Lines, line, tooLong); err != nil {
+		if err := fn(t, line, tooLong); err != nil {
 			return err
 		}
 		if t.Lines%checkEvery == 0 && ctx.Err() != nil {
@@ -375,5 +383,10 @@ func (f *follower) read(ctx context.Context, t *tracked, fn lineFunc) error {
 		}
 		t.FP, t.FPLen = fp, n
 	}
+	fi, err := t.f.Stat()
+	if err != nil {
+		return fmt.Errorf("entlog %s: stat %s: %w", f.src.name, t.Path, err)
+	}
+	t.atEOF, t.mtime = true, fi.ModTime().UnixNano()
 	return nil
 }

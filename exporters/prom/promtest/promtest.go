@@ -68,20 +68,36 @@ type Server struct {
 // wait) when the test ends.
 func Start(t testing.TB, targets ...string) *Server {
 	t.Helper()
+	return StartRules(t, nil, targets...)
+}
+
+// StartRules is Start with rule files (paths), evaluated once a second:
+// their alerts are listed by Alerts.
+func StartRules(t testing.TB, ruleFiles []string, targets ...string) *Server {
+	t.Helper()
 	bin := Require(t, "prometheus")
 	dir := t.TempDir()
 	quoted := make([]string, len(targets))
 	for i, tg := range targets {
 		quoted[i] = strconv.Quote(tg)
 	}
+	rules := ""
+	if len(ruleFiles) > 0 {
+		files := make([]string, len(ruleFiles))
+		for i, f := range ruleFiles {
+			files[i] = strconv.Quote(f)
+		}
+		rules = fmt.Sprintf("rule_files: [%s]\n", strings.Join(files, ", "))
+	}
 	conf := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
-scrape_configs:
+  evaluation_interval: 1s
+%sscrape_configs:
   - job_name: entpipe
     static_configs:
       - targets: [%s]
-`, strings.Join(quoted, ", "))
+`, rules, strings.Join(quoted, ", "))
 	confPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -219,6 +235,38 @@ func (s *Server) WaitFor(q string, want float64, timeout time.Duration) {
 	if err != nil {
 		s.t.Fatalf("waiting for %s == %v: %v; last result %v, error %v", q, want, err, last, lastErr)
 	}
+}
+
+// Alert is one alert of the rules, as the alerts API lists it.
+type Alert struct {
+	Labels map[string]string
+	State  string // pending or firing
+}
+
+// Alerts lists the alerts of the rule files that are pending or firing.
+func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v1/alerts", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string
+		Data   struct {
+			Alerts []Alert `json:"alerts"`
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("alerts: decode: %w", err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("alerts: status %s", body.Status)
+	}
+	return body.Data.Alerts, nil
 }
 
 // poll calls ok every 100 ms until it is true (nil), the process exits or
