@@ -69,8 +69,8 @@ type record struct {
 	size int64 // header + payload
 }
 
-// spool is safe for concurrent use: the sink appends from its intake
-// goroutine while the replayer reads and acknowledges the head.
+// spool is safe for concurrent use: the sink appends from its writer
+// goroutines while the replayer reads and acknowledges the head.
 type spool struct {
 	dir    string
 	lock   *os.File // flock held while open: one process per spool
