@@ -126,6 +126,44 @@ func TestIntegrationImportSpoolDamage(t *testing.T) {
 	compareTotals(t, "import over a damaged spool vs undisturbed import", totals(t, s.Querier()), totals(t, ref))
 }
 
+// TestIntegrationImportRejectedPoints: an import of 2020 logs into a
+// retention policy of one hour has every point refused by InfluxDB
+// ("points beyond retention policy"). The summary says how many and why,
+// with what to do, and the exit code is 1.
+func TestIntegrationImportRejectedPoints(t *testing.T) {
+	skipShort(t, "end-to-end: builds and runs the binary")
+	s := influxtest.Start(t)
+	s.MustQuery("CREATE RETENTION POLICY hour ON " + s.Database + " DURATION 1h REPLICATION 1")
+	l := simulatedLogs(t, 0.02, 1)[0]
+	file := filepath.Join(t.TempDir(), "access.log")
+	writeLines(t, file, l.lines...)
+	config := writeConfig(t, filepath.Join(t.TempDir(), "data"), s.URL, s.Database+"/hour", []*liveLog{l})
+	code, stdout, stderr := execEntpipe(t, 5*time.Minute, "import", "-config", config, "-progress", "never", file)
+	if code != exitRuntime {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitRuntime, stdout, stderr)
+	}
+	m := regexp.MustCompile(`(?m)^points: +(\d+)$`).FindStringSubmatch(stdout)
+	if m == nil || m[1] == "0" {
+		t.Fatalf("no points in the summary:\n%s", stdout)
+	}
+	for _, want := range []string{
+		"rejected:        " + m[1] + " points refused by InfluxDB and dropped; first: ",
+		"beyond retention policy",
+		"raise influx.retention, run `entpipe influx setup`, then import again",
+		"except the " + m[1] + " rejected points",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, `level=ERROR msg="import incomplete: InfluxDB rejected points, see the summary"`) {
+		t.Errorf("no error log for the rejected points:\n%s", stderr)
+	}
+	if res := s.MustQuery(`SELECT count(visits) FROM "hour".ent_traffic`); len(res) != 0 {
+		t.Errorf("points landed in the one-hour policy: %+v", res)
+	}
+}
+
 // writeLines writes the concatenation of parts to path.
 func writeLines(t testing.TB, path string, parts ...[]byte) {
 	t.Helper()
