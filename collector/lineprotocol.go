@@ -49,12 +49,7 @@ func AppendLine(b []byte, p Point) ([]byte, error) {
 	// by key in place: no allocation for entpipe's points (at most 10
 	// fields), no second lookup per key.
 	var tagBuf [8]pair[string]
-	tags := tagBuf[:0]
-	for k, v := range p.Tags {
-		tags = append(tags, pair[string]{k, v})
-	}
-	sortPairs(tags)
-	for _, t := range tags {
+	for _, t := range sortedPairs(tagBuf[:0], p.Tags) {
 		b = append(b, ',')
 		var okV bool
 		b, ok = appendName(b, t.k, true)
@@ -65,12 +60,7 @@ func AppendLine(b []byte, p Point) ([]byte, error) {
 		}
 	}
 	var fieldBuf [16]pair[any]
-	fields := fieldBuf[:0]
-	for k, v := range p.Fields {
-		fields = append(fields, pair[any]{k, v})
-	}
-	sortPairs(fields)
-	for i, f := range fields {
+	for i, f := range sortedPairs(fieldBuf[:0], p.Fields) {
 		if i == 0 {
 			b = append(b, ' ')
 		} else {
@@ -105,14 +95,17 @@ type pair[V any] struct {
 	v V
 }
 
-// sortPairs sorts a few pairs by key: an insertion sort, quicker than a
-// general sort for the handful of tags and fields of a point.
-func sortPairs[V any](s []pair[V]) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].k < s[j-1].k; j-- {
+// sortedPairs appends the entries of m to s sorted by key: an insertion
+// sort, quicker than a general sort for the handful of tags and fields of
+// a point.
+func sortedPairs[V any](s []pair[V], m map[string]V) []pair[V] {
+	for k, v := range m {
+		s = append(s, pair[V]{k, v})
+		for j := len(s) - 1; j > 0 && s[j].k < s[j-1].k; j-- {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+	return s
 }
 
 // appendName appends s, a measurement (eq false) or a tag key, tag value or
