@@ -245,6 +245,54 @@ func TestConcurrentWritesKeepBucketOrder(t *testing.T) {
 	h.close(t, time.Second)
 }
 
+// TestConcurrentWritesKeepBucketOrderAcrossRetries: whichever of the
+// first writes in flight fails (503) goes to the spool; a later rewrite of
+// its buckets waits for it and is accepted after it, straight or through
+// the spool behind it.
+func TestConcurrentWritesKeepBucketOrderAcrossRetries(t *testing.T) {
+	for range 20 { // which write fails first varies from run to run
+		fake := &fakeInflux{script: []int{503}}
+		srv := httptest.NewServer(fake)
+		cfg := testConfig(srv.URL, "db/rp")
+		cfg.BatchSize, cfg.Concurrency = len(collector.Profiles()), 4 // one minute a batch
+		sink, err := influx.NewWithSleep(cfg, influx.Options{DataDir: t.TempDir()}, func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rounds [][]string
+		for r := range 3 {
+			var round []string
+			for m := range 3 {
+				pts := traffic{minutes: 1, start: time.Date(2020, 3, 30, 8, m, 0, 0, time.UTC)}.round(r)
+				if err := sink.Write(context.Background(), pts); err != nil {
+					t.Fatal(err)
+				}
+				var lines []string
+				for _, p := range pts {
+					lines = append(lines, lineOf(t, p))
+				}
+				round = append(round, strings.Join(lines, "\n"))
+			}
+			rounds = append(rounds, round)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := sink.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		srv.Close()
+		for m := range 3 {
+			var at []int
+			for r := range rounds {
+				at = append(at, slices.Index(fake.accepted, rounds[r][m]))
+			}
+			if !slices.IsSorted(at) || at[0] < 0 {
+				t.Fatalf("minute %d: rounds 0, 1, 2 accepted at %v of %d writes; want all, in order", m, at, len(fake.accepted))
+			}
+		}
+	}
+}
+
 // TestCloseSpoolsWhatIsInMemory gives Close less time than InfluxDB takes
 // to answer: the batches still in memory go to the spool, and the next
 // Sink on the same directory delivers them.
