@@ -58,9 +58,11 @@ func importShapes() []importShape {
 // keeps only awk). Medians over the ops: lines/s, points/s (points the
 // import wrote / its wall time), each peer's time as a multiple of awk's,
 // entpipe's and influxd's CPU seconds; peak-RSS-MB is the largest. ns/op
-// is the median import. Run it alone on the machine, three ops:
+// is the median import. ENTPIPE_BENCH_INFLUX sets other keys of the
+// influx section ("concurrency: 1, batch_size: 20000"): how the defaults
+// were chosen. Run it alone on the machine, three ops:
 //
-//	go test -run '^$' -bench BenchmarkImport -benchtime 3x -timeout 60m ./cmd/entpipe/
+//	go test -run '^$' -bench 'BenchmarkImport$' -benchtime 3x -timeout 60m ./cmd/entpipe/
 func BenchmarkImport(b *testing.B) {
 	s := influxtest.Start(b)
 	bin := entpipeBinary(b)
@@ -158,7 +160,13 @@ func runImportBinary(b *testing.B, s *influxtest.Server, bin, config, db string,
 	if err != nil {
 		b.Fatal(err)
 	}
-	text := strings.Replace(string(raw), "bucket: "+s.Bucket, "bucket: "+db+"/autogen", 1)
+	influxKeys := "" // ENTPIPE_BENCH_INFLUX="batch_size: 20000, gzip: true": other influx settings
+	for _, kv := range strings.Split(os.Getenv("ENTPIPE_BENCH_INFLUX"), ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			influxKeys += "\n  " + kv
+		}
+	}
+	text := strings.Replace(string(raw), "bucket: "+s.Bucket, "bucket: "+db+"/autogen"+influxKeys, 1)
 	text = strings.Replace(text, "data_dir: ", "data_dir: "+strconv.Quote(filepath.Join(b.TempDir(), "data"))+" # was ", 1)
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		b.Fatal(err)
