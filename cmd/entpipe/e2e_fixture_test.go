@@ -155,7 +155,9 @@ func writeConfig(t testing.TB, dataDir, influxURL, bucket string, logs []*liveLo
 	return path
 }
 
-// configYAML is the text of writeConfig's configuration.
+// configYAML is the text of writeConfig's configuration. Its retention
+// keeps the 2020 points when a test runs `entpipe influx setup` (the
+// default, 25 months, would make InfluxDB refuse them).
 func configYAML(dataDir, influxURL, bucket string, logs []*liveLog) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `data_dir: %q
@@ -163,6 +165,7 @@ timezone: Europe/Paris
 influx:
   url: %s
   bucket: %s
+  retention: 87600h
   flush_interval: 10s
   retry_interval: 200ms
   max_retry_interval: 2s

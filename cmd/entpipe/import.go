@@ -24,7 +24,9 @@ upserts). The command ends only when every point is in InfluxDB; if InfluxDB
 stays unreachable past -flush-timeout, the points stay in the spool under
 data_dir for the next run and the exit code is 1. A file that cannot be read
 whole (missing, unreadable, a .gz cut short) is listed with its reason after
-the summary and the exit code is 1; the other files are imported.`)
+the summary and the exit code is 1; the other files are imported. Points that
+InfluxDB refuses (older than its retention policy, a field type conflict) are
+dropped, counted in the summary with the first reason, and the exit code is 1.`)
 	source := fs.String("source", "", "name of the source the files belong to (default: the only entlog source)")
 	flushTimeout := fs.Duration("flush-timeout", 10*time.Minute, "how long to keep retrying InfluxDB at the end")
 	progress := fs.String("progress", "auto", "progress on stderr: auto (when a terminal), always, never")
@@ -64,6 +66,7 @@ the summary and the exit code is 1; the other files are imported.`)
 		fmt.Fprintln(io.err, "waiting for InfluxDB to acknowledge every point…")
 	}
 	closeErr := sink.Close(closeCtx)
+	rejected, firstReject := sink.Rejected()
 	var failed collector.FileErrors
 	partial := errors.As(importErr, &failed)
 	if summary != "" && (importErr == nil || partial) {
@@ -75,6 +78,12 @@ the summary and the exit code is 1; the other files are imported.`)
 			fmt.Fprintf(io.out, "  %s\n", fe)
 		}
 	}
+	if rejected > 0 {
+		fmt.Fprintf(io.out, "rejected:        %d points refused by InfluxDB and dropped; first: %s\n", rejected, firstReject)
+		if strings.Contains(firstReject, "beyond retention policy") {
+			fmt.Fprintf(io.out, "  the points are older than the retention policy of %s: raise influx.retention, run `entpipe influx setup`, then import again\n", cfg.Influx.Bucket)
+		}
+	}
 	switch {
 	case importErr != nil && !partial:
 		log.Error("import failed", "source", src.Name, "err", importErr)
@@ -83,8 +92,14 @@ the summary and the exit code is 1; the other files are imported.`)
 		log.Error("import not fully written to InfluxDB", "source", src.Name, "err", closeErr)
 		return exitRuntime
 	}
-	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
 	status := exitOK
+	if rejected > 0 {
+		fmt.Fprintf(io.out, "written to InfluxDB: %s (%s), except the %d rejected points\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket, rejected)
+		log.Error("import incomplete: InfluxDB rejected points, see the summary", "source", src.Name, "points", rejected)
+		status = exitRuntime
+	} else {
+		fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
+	}
 	if partial {
 		log.Error("import incomplete: files not read whole, see the summary", "source", src.Name, "files", len(failed))
 		status = exitRuntime
@@ -116,8 +131,9 @@ func importFiles(ctx context.Context, d *deps, s SourceConfig, sink collector.Si
 	if showProgress {
 		start := time.Now()
 		report = func(p entlog.Progress) {
-			rate := float64(p.Lines) / max(time.Since(start).Seconds(), 1e-3)
-			fmt.Fprintf(io.err, "\r[%d/%d] %-40s %12d lines %8.0f MB %10.0f lines/s", p.Index+1, p.Files, shorten(p.File, 40), p.Lines, float64(p.Bytes)/1e6, rate)
+			secs := max(time.Since(start).Seconds(), 1e-3)
+			fmt.Fprintf(io.err, "\r[%d/%d] %-40s %12d lines %8.0f MB %10.0f lines/s %10.0f points/s", p.Index+1, p.Files, shorten(p.File, 40),
+				p.Lines, float64(p.Bytes)/1e6, float64(p.Lines)/secs, float64(p.Points)/secs)
 		}
 	}
 	sum, err := src.Import(ctx, sink, paths, io.in, report)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/entpipe/entpipe/cmd/entpipe/internal/simulate"
@@ -24,6 +26,7 @@ is the bulletin's volume (ENT 92 near 180,000 visits a day in late March
 	scale := fs.Float64("scale", 1, "volume relative to the bulletin's (0.01 = 1 %)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	workers := fs.Int("workers", 0, "files generated in parallel (0: one per CPU)")
+	entList := fs.String("ents", "", "comma-separated ENTs to simulate, among "+strings.Join(simulate.ENTNames(), ", ")+" (default: all)")
 	influxURL := fs.String("influx-url", "http://127.0.0.1:8086", "InfluxDB URL written into the generated entpipe.yaml")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -44,7 +47,17 @@ is the bulletin's volume (ENT 92 near 180,000 visits a day in late March
 		fmt.Fprintf(io.err, "entpipe simulate: -scale %g: must be positive\n", *scale)
 		return exitUsage
 	}
-	sum, err := simulate.Run(ctx, simulate.Options{Out: *out, From: first, To: last, Scale: *scale, Seed: *seed, Workers: *workers, InfluxURL: *influxURL})
+	var ents []string
+	if *entList != "" {
+		ents = strings.Split(*entList, ",")
+		for _, e := range ents {
+			if !slices.Contains(simulate.ENTNames(), e) {
+				fmt.Fprintf(io.err, "entpipe simulate: -ents: unknown ENT %q (want some of %s)\n", e, strings.Join(simulate.ENTNames(), ", "))
+				return exitUsage
+			}
+		}
+	}
+	sum, err := simulate.Run(ctx, simulate.Options{Out: *out, From: first, To: last, Scale: *scale, Seed: *seed, ENTs: ents, Workers: *workers, InfluxURL: *influxURL})
 	if err != nil {
 		fmt.Fprintf(io.err, "entpipe simulate: %v\n", err)
 		return exitRuntime

@@ -73,7 +73,10 @@ func (m *minute) count(ev *event, bounds []float64, services int) {
 
 // pointWriter renders minutes and visitor sets as points sharing the
 // source's site tags: it turns the engine's indexes back into the tag
-// values of collector's vocabularies and the source's services.
+// values of collector's vocabularies and the source's services. The tag
+// maps of every series are built once and shared by the points, which
+// sinks only read (collector.Sink): rendering is most of an import's work
+// per point when the ENT is small.
 type pointWriter struct {
 	site          collector.Site
 	services      []string
@@ -81,11 +84,38 @@ type pointWriter struct {
 	classes       []string // collector.Classes()
 	statusClasses []string // collector.StatusClasses()
 	bounds        []string // collector.DurationBucketFields()
+
+	active   map[string]string
+	traffic  []map[string]string   // [profile]
+	service  [][]map[string]string // [profile][service]
+	requests [][]map[string]string // [class][status class]
+	duration []map[string]string   // [class]
+	visitors [][]map[string]string // [profile][period]
 }
 
 func newPointWriter(site collector.Site, services []string) *pointWriter {
-	return &pointWriter{site: site, services: services, profiles: collector.Profiles(), classes: collector.Classes(),
+	w := &pointWriter{site: site, services: services, profiles: collector.Profiles(), classes: collector.Classes(),
 		statusClasses: collector.StatusClasses(), bounds: collector.DurationBucketFields()}
+	w.active = w.tags()
+	for _, prof := range w.profiles {
+		w.traffic = append(w.traffic, w.tags(collector.TagProfile, prof))
+		var svc, per []map[string]string
+		for _, s := range services {
+			svc = append(svc, w.tags(collector.TagProfile, prof, collector.TagService, s))
+		}
+		for _, period := range collector.Periods() {
+			per = append(per, w.tags(collector.TagProfile, prof, collector.TagPeriod, period))
+		}
+		w.service, w.visitors = append(w.service, svc), append(w.visitors, per)
+	}
+	for _, class := range w.classes {
+		var req []map[string]string
+		for _, sc := range w.statusClasses {
+			req = append(req, w.tags(collector.TagClass, class, collector.TagStatusClass, sc))
+		}
+		w.requests, w.duration = append(w.requests, req), append(w.duration, w.tags(collector.TagClass, class))
+	}
+	return w
 }
 
 func (w *pointWriter) tags(kv ...string) map[string]string {
@@ -99,48 +129,46 @@ func (w *pointWriter) tags(kv ...string) map[string]string {
 // appendMinute renders the non-empty series of minute index mi.
 func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) []collector.Point {
 	at := time.Unix(0, mi*minuteNanos).UTC()
-	for p, prof := range w.profiles {
+	for p := range w.profiles {
 		if m.Visits[p] > 0 || m.PageViews[p] > 0 {
-			out = append(out, collector.Point{Measurement: collector.MeasTraffic, Time: at,
-				Tags:   w.tags(collector.TagProfile, prof),
+			out = append(out, collector.Point{Measurement: collector.MeasTraffic, Time: at, Tags: w.traffic[p],
 				Fields: map[string]any{collector.FieldVisits: m.Visits[p], collector.FieldPageViews: m.PageViews[p]}})
 		}
-		for s, svc := range w.services {
+		for s := range w.services {
 			if n := m.Services[p*len(w.services)+s]; n > 0 {
-				out = append(out, collector.Point{Measurement: collector.MeasService, Time: at,
-					Tags:   w.tags(collector.TagProfile, prof, collector.TagService, svc),
+				out = append(out, collector.Point{Measurement: collector.MeasService, Time: at, Tags: w.service[p][s],
 					Fields: map[string]any{collector.FieldPageViews: n}})
 			}
 		}
 	}
-	for c, class := range w.classes {
-		for s, sc := range w.statusClasses {
+	for c := range w.classes {
+		for s := range w.statusClasses {
 			cell := m.Req[c][s]
 			if cell.Requests == 0 {
 				continue
 			}
-			f := map[string]any{collector.FieldRequests: cell.Requests, collector.FieldBytes: cell.Bytes}
+			f := make(map[string]any, 4)
+			f[collector.FieldRequests], f[collector.FieldBytes] = cell.Requests, cell.Bytes
 			if cell.DurCount > 0 {
 				f[collector.FieldDurationSum] = seconds(cell.DurSum)
 				f[collector.FieldDurationMax] = seconds(cell.DurMax)
 			}
-			out = append(out, collector.Point{Measurement: collector.MeasRequests, Time: at,
-				Tags: w.tags(collector.TagClass, class, collector.TagStatusClass, sc), Fields: f})
+			out = append(out, collector.Point{Measurement: collector.MeasRequests, Time: at, Tags: w.requests[c][s], Fields: f})
 		}
 		if d := m.Dur[c]; d.Count > 0 {
-			f := map[string]any{collector.FieldDurationCount: d.Count, collector.FieldDurationSumSeconds: seconds(d.Sum)}
+			f := make(map[string]any, 2+len(w.bounds))
+			f[collector.FieldDurationCount], f[collector.FieldDurationSumSeconds] = d.Count, seconds(d.Sum)
 			cum := int64(0)
 			for i, name := range w.bounds {
 				cum += d.Buckets[i]
 				f[name] = cum
 			}
-			out = append(out, collector.Point{Measurement: collector.MeasRequestDuration, Time: at,
-				Tags: w.tags(collector.TagClass, class), Fields: f})
+			out = append(out, collector.Point{Measurement: collector.MeasRequestDuration, Time: at, Tags: w.duration[c], Fields: f})
 		}
 	}
 	if m.Seen {
 		out = append(out, collector.Point{Measurement: collector.MeasActive, Time: at,
-			Tags: w.tags(), Fields: map[string]any{collector.FieldOpenVisits: m.Open}})
+			Tags: w.active, Fields: map[string]any{collector.FieldOpenVisits: m.Open}})
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package entlog
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -17,11 +18,12 @@ import (
 // Progress reports how far an import has come; the callback gets it every
 // few hundred thousand lines and at the end of each file.
 type Progress struct {
-	File  string // current file ("-" for stdin)
-	Index int    // its position in the list, from 0
-	Files int    // number of files
-	Lines int64  // lines read so far, all files
-	Bytes int64  // uncompressed bytes read so far, all files
+	File   string // current file ("-" for stdin)
+	Index  int    // its position in the list, from 0
+	Files  int    // number of files
+	Lines  int64  // lines read so far, all files
+	Bytes  int64  // uncompressed bytes read so far, all files
+	Points int64  // points handed to the sink so far
 }
 
 // Summary is what an import did, for `entpipe import` to print.
@@ -31,17 +33,24 @@ type Summary struct {
 	PageViews int64
 	Visits    int64
 	Visitors  int64     // distinct visitors over the whole import
+	Points    int64     // bucket totals handed to the sink (a bucket rewritten counts again)
 	First     time.Time // event-time span of the parsed lines
 	Last      time.Time
 	Duration  time.Duration // wall-clock time of the import
 }
 
-// LinesPerSecond is the import's throughput.
-func (s Summary) LinesPerSecond() float64 {
+// LinesPerSecond is the import's throughput in lines.
+func (s Summary) LinesPerSecond() float64 { return s.perSecond(s.Lines) }
+
+// PointsPerSecond is the import's throughput in points: what bounds it
+// when InfluxDB is the slower side (small ENTs: few lines per bucket).
+func (s Summary) PointsPerSecond() float64 { return s.perSecond(s.Points) }
+
+func (s Summary) perSecond(n int64) float64 {
 	if s.Duration <= 0 {
 		return 0
 	}
-	return float64(s.Lines) / s.Duration.Seconds()
+	return float64(n) / s.Duration.Seconds()
 }
 
 // String renders the summary for people, one fact a line.
@@ -60,7 +69,8 @@ func (s Summary) String() string {
 	if !s.First.IsZero() {
 		fmt.Fprintf(&b, "time span:       %s to %s\n", s.First.Format(time.RFC3339), s.Last.Format(time.RFC3339))
 	}
-	fmt.Fprintf(&b, "duration:        %s (%.0f lines/s)\n", s.Duration.Round(time.Millisecond), s.LinesPerSecond())
+	fmt.Fprintf(&b, "points:          %d\n", s.Points)
+	fmt.Fprintf(&b, "duration:        %s (%.0f lines/s, %.0f points/s)\n", s.Duration.Round(time.Millisecond), s.LinesPerSecond(), s.PointsPerSecond())
 	return b.String()
 }
 
@@ -68,8 +78,10 @@ func (s Summary) String() string {
 // magic bytes), aggregates them as one stream, writes every bucket and
 // visitor set, and flushes the sink. Points go out in batches as minutes
 // close, so memory grows with concurrent visitors, not with input size.
-// Import uses no checkpoint; it is safe to run again on the same files
-// (the points are totals). Files it cannot read whole are returned as a
+// Reading, parsing (on every core, fanout), the engine and the sink's
+// writes (emitter) run at once, each on its own goroutines. Import uses
+// no checkpoint; it is safe to run again on the same files (the points
+// are totals). Files it cannot read whole are returned as a
 // collector.FileErrors with the Summary of the rest, which was written.
 func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string, stdin io.Reader, progress func(Progress)) (Summary, error) {
 	start := s.now()
@@ -78,22 +90,28 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 		return Summary{}, err
 	}
 	p.aud.st.Totals.Visitors = keySet{} // the summary counts distinct visitors
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	em := newEmitter(ctx, p, sink)
 	batches := 0
 	f, err := newFanout(ctx, s, p, func(ctx context.Context) error {
 		if batches++; batches%(checkEvery/batchLines) != 0 {
 			return nil
 		}
-		return p.emit(ctx, sink, emitClosed)
+		return em.emit(ctx)
 	})
 	if err != nil {
+		cancel()
+		em.close()
 		return Summary{}, err
 	}
 	failed, readErr := s.readAll(f, paths, stdin, progress)
-	if err := f.wait(); err != nil {
-		return Summary{}, err
+	seqErr := f.wait()
+	if seqErr != nil {
+		cancel() // a failed sequencer may leave the emitter blocked in the sink
 	}
-	if readErr != nil {
-		return Summary{}, readErr
+	if err := cmp.Or(em.close(), seqErr, readErr); err != nil {
+		return Summary{}, err
 	}
 	p.ahead.flush(p.admitFn, p.aheadFn) // nothing came back after the lines still held
 	if err := p.emit(ctx, sink, emitAll); err != nil {
@@ -116,13 +134,13 @@ func (s *Source) Import(ctx context.Context, sink collector.Sink, paths []string
 func (p *pipeline) summary() Summary {
 	t := p.aud.st.Totals
 	sum := Summary{Lines: p.parsed, Results: map[string]int64{}, PageViews: t.PageViews, Visits: t.Visits,
-		Visitors: int64(len(t.Visitors))}
+		Visitors: int64(len(t.Visitors)), Points: p.written.Load()}
 	if p.parsed > 0 {
 		sum.Results[resultParsed] = p.parsed
 	}
 	for r, n := range p.results {
 		if r != resultParsed && n > 0 { // results holds parsed as of the last publish
-			sum.Lines += n
+			sum.Lines += n // results partition the lines: parsed excludes too_late and future
 			sum.Results[r] = n
 		}
 	}
@@ -165,7 +183,7 @@ func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress fu
 				return failed, err
 			}
 			if lineNo%(16*checkEvery) == 0 {
-				pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed
+				pr.Lines, pr.Bytes, pr.Points = base+lineNo, bytesBase+lr.consumed, f.p.written.Load()
 				report()
 			}
 		}
@@ -186,7 +204,7 @@ func (s *Source) readAll(f *fanout, paths []string, stdin io.Reader, progress fu
 		if err := f.dispatch(); err != nil { // batches do not span files
 			return failed, err
 		}
-		pr.Lines, pr.Bytes = base+lineNo, bytesBase+lr.consumed+int64(len(partial))
+		pr.Lines, pr.Bytes, pr.Points = base+lineNo, bytesBase+lr.consumed+int64(len(partial)), f.p.written.Load()
 		report()
 	}
 	return failed, nil

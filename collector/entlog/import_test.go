@@ -50,10 +50,29 @@ func TestImportStdinGzipAndProgress(t *testing.T) {
 	if got := collectortest.LineProtocol(rec.Points()); got != want {
 		t.Errorf("three inputs differ from one file:\n%s", diffLP(want, got))
 	}
-	for _, s := range []string{"lines read:      5000", "parsed:", "visits:", "lines/s"} {
+	if n := int64(len(rec.Points())); sum.Points != n || last.Points > n {
+		t.Errorf("summary counts %d points, last progress %d; the sink got %d", sum.Points, last.Points, n)
+	}
+	for _, s := range []string{"lines read:      5000", "parsed:", "visits:", "lines/s", "points/s"} {
 		if !strings.Contains(sum.String(), s) {
 			t.Errorf("summary lacks %q:\n%s", s, sum)
 		}
+	}
+}
+
+// TestImportCountsTooLateOnce: files given newest first make the older
+// one too_late; its lines were parsed first, and are read once.
+func TestImportCountsTooLateOnce(t *testing.T) {
+	dir := t.TempDir()
+	older := genLog(5, 300, 50, time.Date(2020, 3, 30, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	newer := genLog(6, 300, 50, time.Date(2020, 3, 31, 8, 0, 0, 0, parisZone(t)), time.Hour)
+	paths := []string{writeFile(t, filepath.Join(dir, "newer.log"), joinLines(newer)), writeFile(t, filepath.Join(dir, "older.log"), joinLines(older))}
+	sum, err := newTestSource(t, genConfig("unused"), Options{}).Import(context.Background(), &collectortest.Recorder{}, paths, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Lines != 600 || sum.Results[collector.ResultTooLate] != 300 {
+		t.Errorf("lines read %d, results %v; want 600 lines, the 300 older ones too_late", sum.Lines, sum.Results)
 	}
 }
 

@@ -3,6 +3,7 @@ package entlog
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
@@ -38,7 +39,7 @@ type pipeline struct {
 	skipped   map[string]int       // warnings suppressed since
 	first     int64                // event time span of parsed lines
 	last      int64
-	written   int64 // points handed to the sink
+	written   atomic.Int64 // points handed to the sink, read by an import's progress
 
 	admitFn, aheadFn func(guardedLine) // method values of admit and rejectAhead, made once
 }
@@ -185,24 +186,39 @@ func (p *pipeline) publish() {
 // collect has already marked their buckets clean, so a checkpoint after a
 // later successful emit and Flush still covers them.
 func (p *pipeline) emit(ctx context.Context, sink collector.Sink, mode emitMode) error {
+	p.points = p.gather(p.points, mode) // after any points still queued
+	sent, err := p.write(ctx, sink, p.points)
+	rest := copy(p.points, p.points[sent:])
+	clear(p.points[rest:]) // let the maps go
+	p.points = p.points[:rest]
+	if err != nil {
+		return fmt.Errorf("entlog %s: write: %w", p.src.name, err)
+	}
+	return nil
+}
+
+// gather publishes the counts and appends to out the points of the
+// buckets mode covers that changed.
+func (p *pipeline) gather(out []collector.Point, mode emitMode) []collector.Point {
 	p.publish()
 	if mode == emitAll {
 		p.aud.finish()
 	}
-	p.points = p.aud.collect(p.points, mode) // after any points still queued
+	return p.aud.collect(out, mode)
+}
+
+// write hands points to the sink in batches and returns how many it took.
+// Any goroutine may call it, one at a time: it touches only the count of
+// points written.
+func (p *pipeline) write(ctx context.Context, sink collector.Sink, points []collector.Point) (sent int, err error) {
 	const batch = 5000
-	for sent := 0; sent < len(p.points); {
-		n := min(batch, len(p.points)-sent)
-		if err := sink.Write(ctx, p.points[sent:sent+n]); err != nil {
-			rest := copy(p.points, p.points[sent:])
-			clear(p.points[rest:])
-			p.points = p.points[:rest]
-			return fmt.Errorf("entlog %s: write: %w", p.src.name, err)
+	for sent < len(points) {
+		n := min(batch, len(points)-sent)
+		if err := sink.Write(ctx, points[sent:sent+n]); err != nil {
+			return sent, err
 		}
 		sent += n
-		p.written += int64(n)
+		p.written.Add(int64(n))
 	}
-	clear(p.points) // let the maps go
-	p.points = p.points[:0]
-	return nil
+	return sent, nil
 }

@@ -178,7 +178,7 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 			// than publish_interval after the last publish that had
 			// something to say: a line waits less than publish_interval,
 			// and the first line after a silence goes out at once.
-			mode, written := emitClosed, p.written
+			mode, written := emitClosed, p.written.Load()
 			if now.Sub(lastPublish) > s.cfg.PublishInterval-s.cfg.PollInterval {
 				mode = emitPartial
 			}
@@ -187,7 +187,7 @@ func (s *Source) Stream(ctx context.Context, sink collector.Sink) error {
 			} else {
 				err = p.emit(ctx, sink, mode)
 			}
-			if mode == emitPartial && p.written > written {
+			if mode == emitPartial && p.written.Load() > written {
 				lastPublish = now
 			}
 		}

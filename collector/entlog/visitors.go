@@ -120,7 +120,7 @@ func (v visitorSets) appendDirty(out []collector.Point, w *pointWriter, cal *cal
 		if s.Dirty {
 			out = append(out, collector.Point{Measurement: collector.MeasVisitors,
 				Time:   time.Unix(0, pk.Start).UTC(),
-				Tags:   w.tags(collector.TagProfile, w.profiles[pk.Profile], collector.TagPeriod, cal.periods[pk.Kind]),
+				Tags:   w.visitors[pk.Profile][pk.Kind],
 				Fields: map[string]any{collector.FieldUniqueVisitors: int64(len(s.Keys))}})
 			s.Dirty = false
 		}

@@ -12,9 +12,14 @@ import (
 )
 
 // benchPoints are the bucket points of a point-bound import: one
-// ent_service and one ent_requests total, as entlog writes them.
+// ent_service, one ent_requests and one ent_request_duration total, as
+// entlog writes them.
 func benchPoints() []collector.Point {
 	at := time.Date(2020, 3, 30, 6, 0, 0, 0, time.UTC)
+	duration := map[string]any{collector.FieldDurationCount: int64(240), collector.FieldDurationSumSeconds: 31.25}
+	for i, le := range collector.DurationBucketFields() {
+		duration[le] = int64(200 + 5*i)
+	}
 	return []collector.Point{
 		{Measurement: collector.MeasService, Time: at,
 			Tags: map[string]string{collector.TagDepartment: "92", collector.TagENT: "ent92",
@@ -25,6 +30,9 @@ func benchPoints() []collector.Point {
 				collector.TagClass: collector.ClassPage, collector.TagStatusClass: collector.StatusClass2xx},
 			Fields: map[string]any{collector.FieldRequests: int64(240), collector.FieldBytes: int64(3_400_000),
 				collector.FieldDurationSum: 12.5, collector.FieldDurationMax: 0.75}},
+		{Measurement: collector.MeasRequestDuration, Time: at,
+			Tags:   map[string]string{collector.TagDepartment: "92", collector.TagENT: "ent92", collector.TagClass: collector.ClassPage},
+			Fields: duration},
 	}
 }
 

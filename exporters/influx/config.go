@@ -28,7 +28,10 @@ type Config struct {
 	// BatchSize and FlushInterval bound how long points wait in memory.
 	BatchSize     int           `yaml:"batch_size"`
 	FlushInterval time.Duration `yaml:"flush_interval"`
-	Timeout       time.Duration `yaml:"timeout"`
+	// Concurrency is the number of write requests in flight at once, on
+	// batches without a bucket in common (see order.go).
+	Concurrency int           `yaml:"concurrency"`
+	Timeout     time.Duration `yaml:"timeout"`
 	// Retention is applied by `entpipe influx setup` (default 25 months).
 	Retention time.Duration `yaml:"retention"`
 	// GZip compresses write requests (less network, a little more CPU).
@@ -46,6 +49,12 @@ type Config struct {
 // MinSpoolSize is the smallest accepted spool_max_size.
 const MinSpoolSize = 64 << 10
 
+// DefaultConcurrency and MaxConcurrency bound the writes in flight.
+const (
+	DefaultConcurrency = 4
+	MaxConcurrency     = 64
+)
+
 // ApplyDefaults fills unset optional values.
 func (c *Config) ApplyDefaults() {
 	if c.URL == "" {
@@ -59,6 +68,9 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = time.Second
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
@@ -92,6 +104,9 @@ func (c *Config) Validate(p collector.Problems) {
 	}
 	if c.BatchSize < 1 {
 		p.At("batch_size").Addf("must be at least 1, got %d", c.BatchSize)
+	}
+	if c.Concurrency < 1 || c.Concurrency > MaxConcurrency {
+		p.At("concurrency").Addf("must be between 1 and %d, got %d", MaxConcurrency, c.Concurrency)
 	}
 	if c.FlushInterval < 0 || c.Timeout < 0 || c.Retention < 0 || c.RetryInterval < 0 || c.MaxRetryInterval < 0 {
 		p.Addf("durations must not be negative")

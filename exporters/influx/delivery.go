@@ -3,12 +3,13 @@ package influx
 import (
 	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
 )
 
-// This file moves batches: the intake (direct write or spool), the
+// This file moves batches: the writers (direct write or spool), the
 // replayer (spool to InfluxDB, in order) and the bisecting send.
 
 // metrics are the sink's handles on the schema.go self-metrics.
@@ -36,42 +37,66 @@ func newMetrics(st *collector.Stats) metrics {
 	return m
 }
 
-// intake delivers the queued batches in order: straight to InfluxDB while
-// the spool is empty, else (or when InfluxDB fails) to the spool.
-func (s *Sink) intake() {
-	tick := time.NewTicker(s.cfg.FlushInterval)
-	defer tick.Stop()
+// writer delivers batches until s.ctx ends, each as soon as it may start
+// (startableLocked): several writers are what keeps InfluxDB busy on
+// several cores while the sources encode the next batches.
+func (s *Sink) writer() {
 	for {
 		s.mu.Lock()
-		if len(s.queue) == 0 {
+		b := s.startableLocked()
+		if b == nil {
 			ch := s.changed
 			s.mu.Unlock()
 			select {
 			case <-ch:
-			case <-tick.C:
-				s.mu.Lock()
-				s.cutLocked()
-				s.mu.Unlock()
 			case <-s.ctx.Done():
 				return
 			}
 			continue
 		}
-		b := s.queue[0]
+		b.sending = true
 		s.mu.Unlock()
-		if err := s.deliver(b.body); err != nil {
-			return // s.ctx ended: b stays queued, and Close spools it
-		}
+		err := s.deliver(b.body)
 		s.mu.Lock()
-		s.queue = s.queue[1:]
-		s.durable = b.seq
+		b.sending = false
+		if err == nil {
+			b.durable = true
+			s.queue = slices.DeleteFunc(s.queue, func(q *batch) bool { return q == b })
+		}
 		s.notifyLocked()
 		s.mu.Unlock()
+		if err != nil {
+			return // s.ctx ended: b stays queued, and Close spools it
+		}
 	}
 }
 
-// deliver makes body durable. Only the intake appends to the spool, so an
-// empty spool stays empty while the direct write is in flight.
+// tick cuts the batch being filled every FlushInterval while a writer is
+// free, so that points do not wait longer in memory; under load batches
+// fill up to BatchSize instead.
+func (s *Sink) tick() {
+	t := time.NewTicker(s.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.mu.Lock()
+			if len(s.queue) < s.cfg.Concurrency {
+				s.cutLocked()
+			}
+			s.mu.Unlock()
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// deliver makes body durable: straight to InfluxDB while the spool is
+// empty, else (or when InfluxDB fails) to the spool. Order holds because a
+// batch is delivered only once every older batch sharing one of its
+// buckets is durable: then each of those is in InfluxDB, or still in the
+// spool, which this batch then joins behind it. Other writers may append
+// to the spool meanwhile, but only batches without a bucket in common.
 func (s *Sink) deliver(body []byte) error {
 	if _, records, _ := s.spool.state(); records == 0 {
 		rest, err := s.send(s.ctx, body)
@@ -102,7 +127,8 @@ func (s *Sink) appendSpool(body []byte) error {
 		}
 	}()
 	for attempt := 0; ; {
-		if full, freed := s.spool.full(len(body)); full {
+		freed, err := s.spool.append(body, time.Now())
+		if freed != nil {
 			if !paused {
 				paused = true
 				// The log first: whoever sees the gauge at 1 finds the line.
@@ -116,7 +142,6 @@ func (s *Sink) appendSpool(body []byte) error {
 				return s.ctx.Err()
 			}
 		}
-		err := s.spool.append(body, time.Now())
 		if err == nil {
 			s.updateSpoolGauges()
 			return nil
@@ -164,7 +189,7 @@ func (s *Sink) replay() {
 }
 
 // replayOne sends a spooled batch until InfluxDB takes it; false when
-// s.ctx ended first. The first try waits out the backoff the intake chose
+// s.ctx ended first. The first try waits out the backoff the writer chose
 // when its direct write failed (a Retry-After included).
 func (s *Sink) replayOne(body []byte) bool {
 	s.mu.Lock()
@@ -216,7 +241,9 @@ func (s *Sink) send(ctx context.Context, body []byte) (rest []byte, err error) {
 	if n := countLines(body); serr != nil || droppedAll(err, n) {
 		// One line, or InfluxDB 1.x says it dropped every point (all
 		// beyond the retention policy, say): nothing to save by bisecting.
-		s.m.rejected.Add(float64(n))
+		s.mu.Lock()
+		s.rejectLocked(n, err)
+		s.mu.Unlock()
 		if ok, suppressed := s.rejectLog.allow(); ok {
 			line, _, _ := bytes.Cut(body, []byte{'\n'})
 			s.log.Warn("influxdb rejected points, dropped", "points", n, "line", string(line), "err", err, "suppressed", suppressed)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,23 +19,34 @@ import (
 )
 
 // fakeInflux answers writes with the scripted statuses, then 204, and keeps
-// the bodies it accepted. influxd cannot be made to answer 429 or 503.
+// the bodies it accepted. influxd cannot be made to answer 429 or 503, nor
+// be held at will.
 type fakeInflux struct {
 	gate     chan struct{} // when set, writes wait until it is closed
 	mu       sync.Mutex
 	script   []int
 	header   http.Header
 	accepted []string
+	held     map[string]bool // bodies waiting at the gate
 }
 
 func (f *fakeInflux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	if f.gate != nil {
+		f.mu.Lock()
+		if f.held == nil {
+			f.held = map[string]bool{}
+		}
+		f.held[string(body)] = true
+		f.mu.Unlock()
 		select {
 		case <-f.gate:
 		case <-r.Context().Done():
 			return
 		}
+		f.mu.Lock()
+		delete(f.held, string(body))
+		f.mu.Unlock()
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -173,6 +186,111 @@ func TestFlushWaitsUntilDurable(t *testing.T) {
 		t.Fatalf("after Flush: accepted %q, spool %v; want %d points accepted", accepted, h.spoolFiles(t), want)
 	}
 	h.close(t, time.Second)
+}
+
+// TestConcurrentWritesKeepBucketOrder holds InfluxDB's answers while four
+// batches are cut: A1, B, A2 (A1's buckets rewritten) and C. B and C have
+// buckets of their own, so they are in flight beside A1 at once; A2 waits
+// until A1 is accepted, though a writer is free and A2 is older than C.
+func TestConcurrentWritesKeepBucketOrder(t *testing.T) {
+	fake := &fakeInflux{gate: make(chan struct{})}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	cfg := testConfig(srv.URL, "db/rp")
+	cfg.BatchSize, cfg.Concurrency = len(collector.Profiles()), 4 // one minute a batch
+	h := newHarness(t, cfg, t.TempDir())
+	minute := func(m, round int) []collector.Point {
+		return traffic{minutes: 1, start: time.Date(2020, 3, 30, 8, m, 0, 0, time.UTC)}.round(round)
+	}
+	body := func(pts []collector.Point) string {
+		var lines []string
+		for _, p := range pts {
+			lines = append(lines, lineOf(t, p))
+		}
+		return strings.Join(lines, "\n")
+	}
+	a1, b, a2, c := minute(0, 0), minute(1, 0), minute(0, 1), minute(2, 0)
+	for _, pts := range [][]collector.Point{a1, b, a2, c} {
+		if err := h.sink.Write(context.Background(), pts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := func() map[string]bool {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		return maps.Clone(fake.held)
+	}
+	waitFor(t, "C in flight", 10*time.Second, func() bool { return held()[body(c)] })
+	if got := held(); len(got) != 3 || !got[body(a1)] || !got[body(b)] || got[body(a2)] {
+		var names []string
+		for name, pts := range map[string][]collector.Point{"A1": a1, "B": b, "A2": a2, "C": c} {
+			if got[body(pts)] {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		t.Fatalf("in flight: %v (%d requests); want A1, B and C, not A2", names, len(got))
+	}
+	close(fake.gate)
+	if err := h.sink.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	order := slices.Index(fake.accepted, body(a1)) < slices.Index(fake.accepted, body(a2))
+	n := len(fake.accepted)
+	fake.mu.Unlock()
+	if n != 4 || !order {
+		t.Fatalf("accepted %d batches, A1 before A2: %v", n, order)
+	}
+	h.close(t, time.Second)
+}
+
+// TestConcurrentWritesKeepBucketOrderAcrossRetries: whichever of the
+// first writes in flight fails (503) goes to the spool; a later rewrite of
+// its buckets waits for it and is accepted after it, straight or through
+// the spool behind it.
+func TestConcurrentWritesKeepBucketOrderAcrossRetries(t *testing.T) {
+	for range 20 { // which write fails first varies from run to run
+		fake := &fakeInflux{script: []int{503}}
+		srv := httptest.NewServer(fake)
+		cfg := testConfig(srv.URL, "db/rp")
+		cfg.BatchSize, cfg.Concurrency = len(collector.Profiles()), 4 // one minute a batch
+		sink, err := influx.NewWithSleep(cfg, influx.Options{DataDir: t.TempDir()}, func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rounds [][]string
+		for r := range 3 {
+			var round []string
+			for m := range 3 {
+				pts := traffic{minutes: 1, start: time.Date(2020, 3, 30, 8, m, 0, 0, time.UTC)}.round(r)
+				if err := sink.Write(context.Background(), pts); err != nil {
+					t.Fatal(err)
+				}
+				var lines []string
+				for _, p := range pts {
+					lines = append(lines, lineOf(t, p))
+				}
+				round = append(round, strings.Join(lines, "\n"))
+			}
+			rounds = append(rounds, round)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := sink.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		srv.Close()
+		for m := range 3 {
+			var at []int
+			for r := range rounds {
+				at = append(at, slices.Index(fake.accepted, rounds[r][m]))
+			}
+			if !slices.IsSorted(at) || at[0] < 0 {
+				t.Fatalf("minute %d: rounds 0, 1, 2 accepted at %v of %d writes; want all, in order", m, at, len(fake.accepted))
+			}
+		}
+	}
 }
 
 // TestCloseSpoolsWhatIsInMemory gives Close less time than InfluxDB takes

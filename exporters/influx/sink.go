@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,23 +26,23 @@ type Options struct {
 	Log     *slog.Logger
 }
 
-// maxQueued is the number of cut batches that may wait in memory for the
-// intake goroutine; Write blocks beyond it, which is how a full spool or a
-// slow InfluxDB pauses the sources.
-const maxQueued = 2
-
 // ErrClosed is returned by Write and Flush after Close.
 var ErrClosed = errors.New("influx: sink closed")
 
 // Sink is the collector.Sink that stores points in InfluxDB. Write encodes
 // points to line protocol at once (it keeps no reference to them) and cuts
-// batches of BatchSize points, or every FlushInterval. One intake goroutine
-// takes batches in order and writes each to InfluxDB, or, when InfluxDB
-// fails or the spool already holds older batches, appends it to the disk
-// spool; a replayer goroutine drains the spool in order with backoff. A
-// batch is durable once accepted or fsynced to the spool, which is what
-// Flush waits for. Bucket totals are upserts, so the only rule that keeps
-// InfluxDB right is order: no batch ever overtakes a spooled one.
+// batches of BatchSize points, or every FlushInterval. Concurrency writer
+// goroutines deliver the batches, each to InfluxDB, or, when InfluxDB fails
+// or the spool already holds older batches, to the disk spool; a replayer
+// goroutine drains the spool in order with backoff. A batch is durable once
+// accepted or fsynced to the spool, which is what Flush waits for.
+//
+// Bucket totals are upserts, so the rule that keeps InfluxDB right is
+// order, per bucket (series and time): a batch starts only once every older
+// batch that writes one of its buckets is durable (order.go), and no batch
+// overtakes a spooled one. Batches without a bucket in common, the usual
+// case (an import's minutes follow one another), are written at once, up to
+// Concurrency at a time: that is what lets InfluxDB use several cores.
 //
 // All methods are safe for concurrent use. Close must be called to release
 // the goroutines and files.
@@ -58,23 +60,30 @@ type Sink struct {
 	wg   sync.WaitGroup
 
 	rejectLog, retryLog rateLimit
+	seed                maphash.Seed // of bucket keys
 
-	mu      sync.Mutex
-	buf     []byte // line protocol of the batch being filled
-	bufN    int
-	queue   []batch // cut, not yet durable, oldest first
-	seq     uint64  // of the last cut batch
-	durable uint64  // every batch up to this seq is durable
-	changed chan struct{}
-	closed  bool
-	lastErr error         // last failure to deliver, for Flush and Close errors
-	hold    time.Duration // backoff after a failed direct write, for the replayer
+	mu          sync.Mutex
+	buf         []byte   // line protocol of the batch being filled
+	bufKeys     []uint64 // its bucket keys, one per point
+	queue       []*batch // cut, not yet durable, oldest first
+	seq         uint64   // of the last cut batch
+	changed     chan struct{}
+	closed      bool
+	lastErr     error         // last failure to deliver, for Flush and Close errors
+	hold        time.Duration // backoff after a failed direct write, for the replayer
+	rejected    int64         // points refused, by InfluxDB or the encoder
+	firstReject string        // why the first of them was refused
 }
 
+// batch is a cut run of encoded points, from the cut until it is durable.
 type batch struct {
-	body []byte
-	n    int
-	seq  uint64
+	body     []byte
+	n        int
+	seq      uint64
+	keys     []uint64 // bucket keys of its points, sorted
+	blockers []*batch // older batches, not durable at the cut, that share a bucket with it
+	sending  bool     // a writer is delivering it
+	durable  bool
 }
 
 // New checks cfg (applying defaults), opens the spool in
@@ -119,30 +128,32 @@ func newSink(cfg Config, opts Options, sleep func(context.Context, time.Duration
 		cfg: cfg, log: log, m: m, client: client,
 		api: client.WriteAPIBlocking(cfg.Org, cfg.Bucket), spool: sp, sleep: sleep,
 		rejectLog: rateLimit{every: 10 * time.Second}, retryLog: rateLimit{every: 30 * time.Second},
-		changed: make(chan struct{}),
+		seed: maphash.MakeSeed(), changed: make(chan struct{}),
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	if bytes, records, _ := sp.state(); records > 0 {
 		log.Info("replaying spool left by a previous run", "dir", sp.dir, "batches", records, "bytes", bytes)
 	}
 	s.updateSpoolGauges()
-	s.wg.Add(2)
-	go func() { defer s.wg.Done(); s.intake() }()
-	go func() { defer s.wg.Done(); s.replay() }()
+	for range cfg.Concurrency {
+		s.wg.Go(s.writer)
+	}
+	s.wg.Go(s.tick)
+	s.wg.Go(s.replay)
 	return s, nil
 }
 
-// Write encodes points into the current batch. It blocks while maxQueued
-// batches wait for the intake (InfluxDB slow and spool full), until ctx
-// ends. A point that cannot be encoded is counted as rejected and reported
-// in the returned error; the other points are kept.
+// Write encodes points into the current batch. It blocks while
+// Concurrency+1 cut batches are not durable yet (InfluxDB slow and spool
+// full), until ctx ends. A point that cannot be encoded is counted as
+// rejected and reported in the returned error; the other points are kept.
 func (s *Sink) Write(ctx context.Context, points []collector.Point) error {
 	var bad []error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range points {
-		if s.bufN == 0 {
-			if err := s.waitLocked(ctx, func() bool { return s.closed || len(s.queue) < maxQueued }); err != nil {
+		if len(s.bufKeys) == 0 {
+			if err := s.waitLocked(ctx, func() bool { return s.closed || len(s.queue) <= s.cfg.Concurrency }); err != nil {
 				return fmt.Errorf("influx write: %w", err)
 			}
 		}
@@ -150,18 +161,19 @@ func (s *Sink) Write(ctx context.Context, points []collector.Point) error {
 			return ErrClosed
 		}
 		before := len(s.buf)
-		if s.bufN > 0 {
+		if len(s.bufKeys) > 0 {
 			s.buf = append(s.buf, '\n')
 		}
+		line := len(s.buf)
 		var err error
 		if s.buf, err = collector.AppendLine(s.buf, p); err != nil {
 			s.buf = s.buf[:before]
-			s.m.rejected.Inc()
+			s.rejectLocked(1, err)
 			bad = append(bad, err)
 			continue
 		}
-		s.bufN++
-		if s.bufN >= s.cfg.BatchSize {
+		s.bufKeys = append(s.bufKeys, bucketKey(s.seed, s.buf[line:]))
+		if len(s.bufKeys) >= s.cfg.BatchSize {
 			s.cutLocked()
 		}
 	}
@@ -188,7 +200,7 @@ func (s *Sink) flush(ctx context.Context) error {
 	defer s.mu.Unlock()
 	s.cutLocked()
 	target := s.seq
-	if err := s.waitLocked(ctx, func() bool { return s.durable >= target }); err != nil {
+	if err := s.waitLocked(ctx, func() bool { return len(s.queue) == 0 || s.queue[0].seq > target }); err != nil {
 		if s.lastErr != nil {
 			return fmt.Errorf("influx flush: %w (last delivery error: %v)", err, s.lastErr)
 		}
@@ -244,14 +256,14 @@ func (s *Sink) Close(ctx context.Context) error {
 func (s *Sink) spoolLeftovers() (lost int, err error) {
 	s.mu.Lock()
 	s.cutLocked()
-	left := s.queue
+	left := s.queue // in the order of the cuts: each batch after the older ones it shares buckets with
 	s.queue = nil
 	s.mu.Unlock()
 	for i, b := range left {
-		if full, _ := s.spool.full(len(b.body)); full {
+		if full, appendErr := s.spool.append(b.body, time.Now()); full != nil {
 			err = fmt.Errorf("spool %s is full (spool_max_size %d bytes)", s.spool.dir, s.cfg.SpoolMaxSize)
 		} else {
-			err = s.spool.append(b.body, time.Now())
+			err = appendErr
 		}
 		if err != nil {
 			for _, b := range left[i:] {
@@ -274,16 +286,44 @@ func (s *Sink) drain(ctx context.Context) error {
 	return err
 }
 
-// cutLocked moves the current batch to the intake queue.
+// cutLocked moves the current batch to the queue of the writers, noting
+// the older batches it must wait for.
 func (s *Sink) cutLocked() {
-	if s.bufN == 0 {
+	if len(s.bufKeys) == 0 {
 		return
 	}
 	s.seq++
-	s.queue = append(s.queue, batch{body: s.buf, n: s.bufN, seq: s.seq})
+	b := &batch{body: s.buf, n: len(s.bufKeys), seq: s.seq, keys: s.bufKeys}
+	slices.Sort(b.keys)
+	for _, older := range s.queue {
+		if overlap(older.keys, b.keys) {
+			b.blockers = append(b.blockers, older)
+		}
+	}
+	s.queue = append(s.queue, b)
 	s.buf = make([]byte, 0, len(s.buf)+len(s.buf)/8)
-	s.bufN = 0
+	s.bufKeys = make([]uint64, 0, cap(b.keys))
 	s.notifyLocked()
+}
+
+// rejectLocked counts n points refused, by InfluxDB or the encoder, and
+// keeps the reason of the first refusal for Rejected.
+func (s *Sink) rejectLocked(n int, err error) {
+	s.m.rejected.Add(float64(n))
+	if s.rejected == 0 {
+		s.firstReject = err.Error()
+	}
+	s.rejected += int64(n)
+}
+
+// Rejected returns how many points were refused since New — by InfluxDB
+// (a 4xx answer other than 429: the batch is bisected down to them), or by
+// the encoder — and the reason given for the first of them. They are
+// dropped: `entpipe import` reports them and fails.
+func (s *Sink) Rejected() (points int64, first string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rejected, s.firstReject
 }
 
 // waitLocked waits, releasing s.mu, until cond holds or ctx ends.

@@ -69,8 +69,8 @@ type record struct {
 	size int64 // header + payload
 }
 
-// spool is safe for concurrent use: the sink appends from its intake
-// goroutine while the replayer reads and acknowledges the head.
+// spool is safe for concurrent use: the sink appends from its writer
+// goroutines while the replayer reads and acknowledges the head.
 type spool struct {
 	dir    string
 	lock   *os.File // flock held while open: one process per spool
@@ -242,27 +242,27 @@ func (s *spool) segPath(id uint64) string {
 	return filepath.Join(s.dir, fmt.Sprintf("%020d%s", id, segmentExt))
 }
 
-// full reports whether appending n payload bytes must wait: the spool is
-// not empty and its files would exceed the bound (acknowledged records of a
-// segment not yet drained whole count: they are on disk). A batch larger
-// than the bound is accepted into an empty spool (no file left then), so a
-// full spool always drains and the files never exceed the bound by more
-// than one batch.
-func (s *spool) full(n int) (full bool, freed <-chan struct{}) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.records) > 0 && s.disk+int64(recordHeader+n) > s.max, s.freed
-}
-
-// append writes payload as a record and fsyncs it. On error the segment is
-// abandoned (a partial record may end it), so later records go to a new one.
-func (s *spool) append(payload []byte, now time.Time) error {
+// append writes payload as a record and fsyncs it, unless its bound
+// forbids it: then it appends nothing and returns a channel closed when
+// records are freed, to wait on before trying again. The spool is full when
+// it is not empty and its files would exceed the bound (acknowledged
+// records of a segment not yet drained whole count: they are on disk). A
+// batch larger than the bound is accepted into an empty spool (no file
+// left then), so a full spool always drains and the files never exceed the
+// bound by more than one batch. The check and the write are one step under
+// the lock: concurrent writers cannot both pass the check and overshoot.
+// On error the segment is abandoned (a partial record may end it), so later
+// records go to a new one.
+func (s *spool) append(payload []byte, now time.Time) (full <-chan struct{}, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	size := int64(recordHeader + len(payload))
+	if len(s.records) > 0 && s.disk+size > s.max {
+		return s.freed, nil
+	}
 	if s.w == nil || (s.wsize > 0 && s.wsize+size > s.segMax) {
 		if err := s.rotate(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	buf := make([]byte, recordHeader, size)
@@ -277,12 +277,12 @@ func (s *spool) append(payload []byte, now time.Time) error {
 	if err != nil {
 		path := s.w.path
 		s.abandon()
-		return fmt.Errorf("spool: write %s: %w", path, err)
+		return nil, fmt.Errorf("spool: write %s: %w", path, err)
 	}
 	if err := s.w.f.Sync(); err != nil {
 		path := s.w.path
 		s.abandon()
-		return fmt.Errorf("spool: fsync %s: %w", path, err)
+		return nil, fmt.Errorf("spool: fsync %s: %w", path, err)
 	}
 	s.records = append(s.records, record{seg: s.w, off: s.wsize, n: len(payload), at: now, size: size})
 	s.w.pending++
@@ -290,7 +290,7 @@ func (s *spool) append(payload []byte, now time.Time) error {
 	s.bytes += size
 	close(s.appended)
 	s.appended = make(chan struct{})
-	return nil
+	return nil, nil
 }
 
 // rotate starts a new segment, fsyncing the directory so its name is

@@ -42,7 +42,7 @@ func fillSpool(t *testing.T, dir string, n int) {
 	t.Helper()
 	sp, _, _ := testSpool(t, dir)
 	for i := range n {
-		if err := sp.append([]byte(testRecord(i)), spoolEpoch.Add(time.Duration(i)*time.Second)); err != nil {
+		if _, err := sp.append([]byte(testRecord(i)), spoolEpoch.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -231,7 +231,7 @@ func TestSpoolLegacySegment(t *testing.T) {
 		t.Fatal(err)
 	}
 	sp, corrupt, log := testSpool(t, dir)
-	if err := sp.append([]byte(testRecord(3)), spoolEpoch); err != nil { // after the old ones
+	if _, err := sp.append([]byte(testRecord(3)), spoolEpoch); err != nil { // after the old ones
 		t.Fatal(err)
 	}
 	got := drainSpool(t, sp)
@@ -262,11 +262,12 @@ func TestSpoolBound(t *testing.T) {
 	}
 	appended := 0
 	for ; ; appended++ {
-		if full, _ := sp.full(len(payload)); full {
-			break
-		}
-		if err := sp.append(payload, spoolEpoch); err != nil {
+		full, err := sp.append(payload, spoolEpoch)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if full != nil {
+			break
 		}
 		if d := onDisk(); d > MinSpoolSize {
 			t.Fatalf("after %d records: %d bytes on disk, bound %d", appended+1, d, MinSpoolSize)
@@ -282,8 +283,8 @@ func TestSpoolBound(t *testing.T) {
 	if err := sp.ack(); err != nil {
 		t.Fatal(err)
 	}
-	if full, _ := sp.full(len(payload)); !full {
-		t.Errorf("room announced with %d bytes on disk, bound %d", onDisk(), MinSpoolSize)
+	if full, err := sp.append(payload, spoolEpoch); err != nil || full == nil {
+		t.Errorf("room announced with %d bytes on disk, bound %d (err %v)", onDisk(), MinSpoolSize, err)
 	}
 	for {
 		if _, ok, _, _ := sp.head(); !ok {
@@ -294,7 +295,7 @@ func TestSpoolBound(t *testing.T) {
 		}
 	}
 	huge := bytes.Repeat([]byte("m n=1i\n"), 2*MinSpoolSize/7)
-	if full, _ := sp.full(len(huge)); full {
-		t.Fatal("an empty spool refuses a batch larger than its bound: a full spool could never drain")
+	if full, err := sp.append(huge, spoolEpoch); err != nil || full != nil {
+		t.Fatalf("an empty spool refuses a batch larger than its bound (err %v): a full spool could never drain", err)
 	}
 }

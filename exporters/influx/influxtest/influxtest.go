@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -199,6 +200,40 @@ func (s *Server) Query(q string) ([]influx.Series, error) {
 // influxd directly, so a test reads the truth whatever the proxy's fault.
 func (s *Server) Querier() influx.Querier {
 	return influx.Querier{URL: s.direct, Database: s.Database}
+}
+
+// DirectURL is influxd's own base URL, without the proxy: for benchmarks,
+// whose figures must not include the proxy's copies on the same cores.
+// It changes at Restart.
+func (s *Server) DirectURL() string { return s.direct }
+
+// CPU returns the processor time (user and system) influxd has used since
+// it started, read from /proc: benchmarks report it next to their own.
+func (s *Server) CPU() (time.Duration, error) {
+	if s.cmd == nil {
+		return 0, fmt.Errorf("influxtest: influxd is stopped")
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("influxtest: %w", err)
+	}
+	// Fields after the command name (which may hold spaces, within
+	// parentheses): utime and stime are the 12th and 13th, in clock ticks
+	// of 1/100 s on Linux.
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0, fmt.Errorf("influxtest: unexpected /proc stat %q", stat)
+	}
+	var ticks time.Duration
+	for _, v := range f[11:13] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("influxtest: /proc stat: %w", err)
+		}
+		ticks += time.Duration(n)
+	}
+	return ticks * 10 * time.Millisecond, nil
 }
 
 // MustQuery is Query that fails the test on error.

@@ -31,6 +31,15 @@ func ENTs() []ENT {
 	}
 }
 
+// ENTNames returns the names of ENTs(), for Options.ENTs.
+func ENTNames() []string {
+	var names []string
+	for _, e := range ENTs() {
+		names = append(names, e.Name)
+	}
+	return names
+}
+
 // Profile indexes: the four authenticated profiles, then anonymous.
 const (
 	pEleve = iota

@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 )
@@ -154,7 +155,7 @@ func selectENTs(names []string) ([]ENT, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("simulate: unknown ENT %q", n)
+			return nil, fmt.Errorf("simulate: unknown ENT %q (want one of %s)", n, strings.Join(ENTNames(), ", "))
 		}
 	}
 	return out, nil
