@@ -152,35 +152,49 @@ type Sample struct {
 	Value  float64
 }
 
-// Query evaluates q now through the HTTP API and returns the vector.
-func (s *Server) Query(ctx context.Context, q string) ([]Sample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v1/query?query="+url.QueryEscape(q), nil)
+// api GETs path from Prometheus's HTTP API and decodes the "data" of its
+// answer into data; an answer whose status is not success is an error
+// that carries Prometheus's own message.
+func (s *Server) api(ctx context.Context, path string, data any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("query %q: %w", q, err)
+		return err
 	}
 	defer resp.Body.Close()
-	var body struct {
+	body := struct {
 		Status, Error string
-		Data          struct {
-			ResultType string `json:"resultType"`
-			Result     []struct {
-				Metric map[string]string `json:"metric"`
-				Value  [2]any            `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
+		Data          any `json:"data"`
+	}{Data: data}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("query %q: decode: %w", q, err)
+		return fmt.Errorf("decode: %w", err)
 	}
-	if body.Status != "success" || body.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("query %q: status %s, type %s: %s", q, body.Status, body.Data.ResultType, body.Error)
+	if body.Status != "success" {
+		return fmt.Errorf("status %s: %s", body.Status, body.Error)
 	}
-	out := make([]Sample, 0, len(body.Data.Result))
-	for _, r := range body.Data.Result {
+	return nil
+}
+
+// Query evaluates q now through the HTTP API and returns the vector.
+func (s *Server) Query(ctx context.Context, q string) ([]Sample, error) {
+	var data struct {
+		ResultType string `json:"resultType"`
+		Result     []struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		} `json:"result"`
+	}
+	if err := s.api(ctx, "/api/v1/query?query="+url.QueryEscape(q), &data); err != nil {
+		return nil, fmt.Errorf("query %q: %w", q, err)
+	}
+	if data.ResultType != "vector" {
+		return nil, fmt.Errorf("query %q: result type %s, not vector", q, data.ResultType)
+	}
+	out := make([]Sample, 0, len(data.Result))
+	for _, r := range data.Result {
 		str, _ := r.Value[1].(string)
 		v, err := strconv.ParseFloat(str, 64)
 		if err != nil {
@@ -200,26 +214,11 @@ type Metadata struct {
 // Metadata returns, by family name, what the scrapes said of every family
 // (/api/v1/metadata). An OpenMetrics counter's family name has no _total.
 func (s *Server) Metadata(ctx context.Context) (map[string][]Metadata, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v1/metadata", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	var data map[string][]Metadata
+	if err := s.api(ctx, "/api/v1/metadata", &data); err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
-	defer resp.Body.Close()
-	var body struct {
-		Status, Error string
-		Data          map[string][]Metadata `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("metadata: decode: %w", err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("metadata: status %s: %s", body.Status, body.Error)
-	}
-	return body.Data, nil
+	return data, nil
 }
 
 // WaitFor polls q until it returns exactly one sample equal to want, and
@@ -245,28 +244,13 @@ type Alert struct {
 
 // Alerts lists the alerts of the rule files that are pending or firing.
 func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v1/alerts", nil)
-	if err != nil {
-		return nil, err
+	var data struct {
+		Alerts []Alert `json:"alerts"`
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if err := s.api(ctx, "/api/v1/alerts", &data); err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string
-		Data   struct {
-			Alerts []Alert `json:"alerts"`
-		}
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("alerts: decode: %w", err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("alerts: status %s", body.Status)
-	}
-	return body.Data.Alerts, nil
+	return data.Alerts, nil
 }
 
 // poll calls ok every 100 ms until it is true (nil), the process exits or
