@@ -41,10 +41,14 @@ type importShape struct {
 //     (ENT 92 at scale 0.018: 0.97 M lines, 62,000 visits), the shape of
 //     most ENTs and most days. A few lines per bucket: each line is
 //     0.7 point, so InfluxDB's ingest bounds it.
+//   - medium-ent-month: the same month at scale 0.037, the 2.0 M lines of
+//     the month issue 16 measured (about 4,000 visits a day here: the
+//     simulator writes 16 lines a visit).
 func importShapes() []importShape {
 	return []importShape{
 		{"large-ent-days", civilDay(2020, 3, 30), civilDay(2020, 3, 31), 1},
 		{"small-ent-month", civilDay(2020, 3, 1), civilDay(2020, 3, 31), 0.018},
+		{"medium-ent-month", civilDay(2020, 3, 1), civilDay(2020, 3, 31), 0.037},
 	}
 }
 
