@@ -25,7 +25,7 @@ func Intraday() (*Board, error) {
 		counts("Visites"), influx("A", QueryIntradayVisits, "Visites commencées")))
 	bd.add(24, 9, timeseriesPanel("Visites en cours, par ENT",
 		"Maximum de chaque tranche de 10 minutes (heure de Paris), pour chaque ENT. "+defOpen,
-		counts("Visites en cours").perSeries(), influx("A", QueryIntradayOpenVisits, "$tag_ent")))
+		counts("Visites en cours"), influx("A", QueryIntradayOpenVisits, "$tag_ent")))
 	bd.add(24, 9, timeseriesPanel("Pages vues, par tranche de 10 minutes",
 		"Somme des pages vues par tranche de 10 minutes (heure de Paris), ENT choisis ensemble. "+defPageView,
 		counts("Pages vues"), influx("A", QueryIntradayPageViews, "Pages vues")))

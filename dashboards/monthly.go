@@ -8,13 +8,13 @@ func MonthlyVisits() (*Board, error) {
 	byDep := "$tag_department"
 	bd.add(12, 9, timeseriesPanel("Nombre de visites par jour",
 		"Visites commencées chaque jour, par département (ENT choisis du département). "+defVisit+" "+defDays,
-		counts("Visites par jour").perSeries(), influx("A", QueryDailyVisitsByDepartment, byDep)))
+		counts("Visites par jour"), influx("A", QueryDailyVisitsByDepartment, byDep)))
 	bd.add(12, 9, timeseriesPanel("Nombre de pages vues par jour",
 		"Pages vues chaque jour, par département. "+defPageView+" "+defDays,
-		counts("Pages vues par jour").perSeries(), influx("A", QueryDailyPageViewsByDepartment, byDep)))
+		counts("Pages vues par jour"), influx("A", QueryDailyPageViewsByDepartment, byDep)))
 	bd.add(12, 9, timeseriesPanel("Visiteurs uniques par jour",
 		"Visiteurs uniques de chaque jour, tous profils, par département. "+defUnique+" "+defVisitor,
-		counts("Visiteurs uniques").perSeries(), influx("A", QueryDailyUniqueVisitorsByDepartment, byDep)))
+		counts("Visiteurs uniques"), influx("A", QueryDailyUniqueVisitorsByDepartment, byDep)))
 	bd.add(12, 9, statPanel("Visiteurs uniques du mois, par département",
 		"Visiteurs distincts du mois civil (heure de Paris), tous profils ; compte exact du mois, pas une somme des jours. "+defVisitor,
 		unitCount, "lastNotNull", influx("A", QueryMonthUniqueVisitorsByDepartment, byDep)))

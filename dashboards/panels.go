@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,11 +137,7 @@ type look struct {
 	// gaps connects missing samples up to this long (sparse infra samples
 	// over a day would draw as dots); a longer gap, a collector down,
 	// stays visible. 0: nulls are gaps.
-	gaps float64
-	// many: the series come from a GROUP BY or a "by" and their number is
-	// the installation's; the legend is then a table at the right, which
-	// scrolls inside the panel instead of overflowing it.
-	many       bool
+	gaps       float64
 	thresholds []float64 // warning, critical: drawn as lines and areas
 }
 
@@ -162,8 +159,7 @@ func ratio(label string) look {
 	return look{unit: "percentunit", label: label, min: ptr(0.0), max: ptr(1.0)}
 }
 
-func (l look) sparse() look    { l.gaps = float64(time.Hour.Milliseconds()); return l }
-func (l look) perSeries() look { l.many = true; return l }
+func (l look) sparse() look { l.gaps = float64(time.Hour.Milliseconds()); return l }
 func (l look) warn(warning, critical float64) look {
 	l.thresholds = []float64{warning, critical}
 	return l
@@ -176,7 +172,10 @@ func timeseriesPanel(title, description string, l look, targets ...target) *time
 	if l.stack {
 		legend.Calcs([]string{"sum"}) // the period's total of each profile, as the bulletin gives it
 	}
-	if l.many {
+	// When a target draws one series per tag or label value, their number
+	// is the installation's: the legend is then a table at the right, which
+	// scrolls inside the panel instead of overflowing it.
+	if slices.ContainsFunc(targets, target.many) {
 		legend.DisplayMode(common.LegendDisplayModeTable).Placement(common.LegendPlacementRight).
 			Calcs([]string{"mean", "max"}).SortBy("Max").SortDesc(true)
 	}

@@ -16,7 +16,7 @@ func ServiceUsage() (*Board, error) {
 		timeRange{from: "now-7d", to: "now", refresh: "5m"}, siteVariables("")...)
 	bd.add(24, 10, timeseriesPanel("Pages vues par service",
 		"Pages vues par service de l'ENT (cahier de textes, messagerie, vie scolaire…), empilées. "+defPageView,
-		stackedBars("Pages vues").perSeries(), influx("A", QueryPageViewsByService, "$tag_service")))
+		stackedBars("Pages vues"), influx("A", QueryPageViewsByService, "$tag_service")))
 	bd.add(24, 10, timeseriesPanel("Pages vues par profil",
 		"Pages vues de tous les services, empilées par profil. "+defPageView+" "+defProfile,
 		stackedBars("Pages vues"), perProfile(QueryServicePageViewsByProfile)...))
