@@ -100,7 +100,7 @@ func strictOptions(kind string, options, custom json.RawMessage) error {
 	default:
 		errs = append(errs, fmt.Errorf("panel type %q is not a core panel of Grafana 11–12 we allow", kind))
 	}
-	return errorsJoin(errs)
+	return errors.Join(errs...)
 }
 
 // findings is the result of the SDK's strict decoding, nil when it found
@@ -112,13 +112,6 @@ func findings(err error) error {
 		return nil
 	}
 	return err
-}
-
-func errorsJoin(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%v", errs)
 }
 
 // TestGoldenStrictSchema is the acceptance of issue 17: every exported
