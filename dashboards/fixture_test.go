@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math"
@@ -24,8 +25,8 @@ type fpoint struct {
 	t      time.Time
 }
 
-// floatFields are written as floats; every other field is an integer, as
-// docs/design.md#influxdb-schema says.
+// isFloatField says which fields are written as floats; every other field
+// is an integer, as docs/design.md#influxdb-schema says.
 func isFloatField(f string) bool {
 	switch f {
 	case collector.FieldCPUUtilization, collector.FieldMemoryUtilization, collector.FieldLoad1PerCore,
@@ -36,27 +37,18 @@ func isFloatField(f string) bool {
 	return false
 }
 
-// line renders a point as InfluxDB line protocol. Fixture names need no
-// escaping (the test's slugs have no space, comma or equals sign).
-func (p fpoint) line() string {
-	var b strings.Builder
-	b.WriteString(p.meas)
-	for _, k := range sortedKeys(p.tags) {
-		fmt.Fprintf(&b, ",%s=%s", k, p.tags[k])
-	}
-	for i, k := range sortedKeys(p.fields) {
-		sep := ","
-		if i == 0 {
-			sep = " "
-		}
+// point is the fixture point as a collector would emit it, its fields
+// typed as the schema says, for collector.AppendLine to encode.
+func (p fpoint) point() collector.Point {
+	fields := make(map[string]any, len(p.fields))
+	for k, v := range p.fields {
 		if isFloatField(k) {
-			fmt.Fprintf(&b, "%s%s=%g", sep, k, p.fields[k])
+			fields[k] = v
 		} else {
-			fmt.Fprintf(&b, "%s%s=%di", sep, k, int64(p.fields[k]))
+			fields[k] = int64(v)
 		}
 	}
-	fmt.Fprintf(&b, " %d", p.t.UnixNano())
-	return b.String()
+	return collector.Point{Measurement: p.meas, Tags: p.tags, Fields: fields, Time: p.t}
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
@@ -65,13 +57,16 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 func writePoints(t *testing.T, baseURL, db string, points []fpoint) {
 	t.Helper()
 	for start := 0; start < len(points); start += 5000 {
-		var body strings.Builder
+		var body []byte
 		for _, p := range points[start:min(start+5000, len(points))] {
-			body.WriteString(p.line())
-			body.WriteByte('\n')
+			var err error
+			if body, err = collector.AppendLine(body, p.point()); err != nil {
+				t.Fatal(err)
+			}
+			body = append(body, '\n')
 		}
 		u := baseURL + "/write?" + url.Values{"db": {db}, "precision": {"ns"}}.Encode()
-		resp, err := http.Post(u, "text/plain", strings.NewReader(body.String()))
+		resp, err := http.Post(u, "text/plain", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,8 +214,7 @@ func upsert(points []fpoint) []fpoint {
 	index := map[string]int{}
 	var out []fpoint
 	for _, p := range points {
-		key := p.line()
-		key = key[:strings.IndexByte(key, ' ')] + fmt.Sprint(p.t.UnixNano())
+		key := fmt.Sprint(p.meas, p.tags, p.t.UnixNano()) // fmt prints a map in key order
 		if i, ok := index[key]; ok {
 			out[i] = p
 			continue
