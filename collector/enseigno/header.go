@@ -1,6 +1,7 @@
 package enseigno
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -111,7 +112,10 @@ func (h *header) label(cfg *Config, c int) string {
 }
 
 // check rejects an export that lacks the date or discipline column, or
-// every value column: a wrong mapping, not bad rows.
+// every value column: a wrong mapping, not bad rows. The error carries the
+// header's problems too: the export is dropped, and with it the summary
+// that would have listed them, while an unknown cell is often the column
+// the configuration meant.
 func (h *header) check(cfg *Config, file string) error {
 	var missing []string
 	for _, c := range []int{colDate, colDiscipline} {
@@ -122,14 +126,18 @@ func (h *header) check(cfg *Config, file string) error {
 	if !slices.ContainsFunc(h.index[colValues:], func(i int) bool { return i >= 0 }) {
 		missing = append(missing, "every value column")
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s: missing %s (check columns: in the config)", file, strings.Join(missing, ", "))
+	if len(missing) == 0 {
+		return nil
 	}
-	return nil
+	msg := fmt.Sprintf("%s: missing %s (check columns: in the config)", file, strings.Join(missing, ", "))
+	if pr := h.problems(); pr != "" {
+		msg += "; " + pr
+	}
+	return errors.New(msg)
 }
 
-// problems renders the unknown cells and missing columns for the summary
-// and the fetch warning, or "" when the header fits.
+// problems renders the unknown cells and missing columns for the summary,
+// the fetch warning and check's error, or "" when the header fits.
 func (h *header) problems() string {
 	var parts []string
 	if len(h.unknown) > 0 {

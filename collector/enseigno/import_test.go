@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/entpipe/entpipe/collector/collectortest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata goldens")
@@ -21,25 +23,10 @@ func writeFile(t testing.TB, path string, data []byte) {
 	}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		writeFile(t, path, []byte(got))
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
-
 func TestImportDefaultLayout(t *testing.T) {
 	got, sum := importBytes(t, Config{}, Options{}, defaultCSV(smallFixture()))
-	golden(t, "default/want.lp", got)
-	golden(t, "default/summary.txt", sum.String()+"\n")
+	collectortest.Golden(t, filepath.Join("testdata", "default", "want.lp"), got, *update)
+	collectortest.Golden(t, filepath.Join("testdata", "default", "summary.txt"), sum.String()+"\n", *update)
 }
 
 // Every convention of the same rows must give exactly the default layout's

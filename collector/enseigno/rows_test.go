@@ -135,6 +135,9 @@ func TestImportSkipsBadFiles(t *testing.T) {
 			t.Errorf("failure %d: %q, want %s once, with %q", i, msg, p, reason)
 		}
 	}
+	if msg := failed[1].Error(); !strings.Contains(msg, `unknown columns "Foo"`) {
+		t.Errorf("the rejected header's error %q does not name its unknown cell \"Foo\"", msg)
+	}
 	if got := collectortest.LineProtocol(rec.Points()); got != want {
 		t.Errorf("points differ from an import of the good files alone:\n%s\nwant:\n%s", got, want)
 	}

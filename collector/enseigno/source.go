@@ -201,14 +201,12 @@ func (s *Source) ImportFiles(ctx context.Context, sink collector.Sink, paths []s
 	all := export{}
 	var failed collector.FileErrors
 	for _, path := range paths {
-		before := sum
 		data, err := os.ReadFile(path)
 		var ex export
 		if err == nil {
 			ex, err = s.parse(path, data, &sum)
 		}
 		if err != nil {
-			sum = before
 			failed = append(failed, collector.FileError{Path: path, Err: err})
 			continue
 		}
@@ -235,7 +233,9 @@ func (s *Source) ImportFiles(ctx context.Context, sink collector.Sink, paths []s
 	return sum, nil
 }
 
-// parse decodes one export into its rows, counting into sum.
+// parse decodes one export into its rows. It counts into a Summary of its
+// own, added to sum only when the export is read whole: a dropped export
+// counts nothing (its header problems are in the error, see header.check).
 func (s *Source) parse(file string, data []byte, sum *Summary) (export, error) {
 	if len(data) > maxExportBytes {
 		return nil, fmt.Errorf("%s: larger than %d bytes", file, maxExportBytes)
@@ -245,13 +245,13 @@ func (s *Source) parse(file string, data []byte, sum *Summary) (export, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	now := s.opts.Now().In(s.paris)
+	part := Summary{Files: 1}
 	p := &parser{
 		cfg: &s.cfg, layout: s.layout, numbers: numberParser{s.cfg.Decimal}, discs: s.discs, slugs: map[string]slugOf{},
 		totals:  s.cfg.TotalsLabel,
 		lastDay: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC),
-		sum:     sum, out: export{}, other: s.overflow.Inc, accounts: map[dayKey]*accountsSeen{},
+		sum:     &part, out: export{}, other: s.overflow.Inc, accounts: map[dayKey]*accountsSeen{},
 	}
-	read, bad := sum.RowsImported, sum.RowsBad
 	if s.cfg.Format == "json" {
 		err = p.json(file, data)
 	} else {
@@ -259,33 +259,44 @@ func (s *Source) parse(file string, data []byte, sum *Summary) (export, error) {
 	}
 	s.unknownColumns.Set(float64(len(p.head.unknown)))
 	s.missingColumns.Set(float64(len(p.head.missing)))
-	if pr := p.head.problems(); pr != "" {
-		sum.Header = append(sum.Header, file+": "+pr)
-	}
 	if err != nil {
 		return nil, err // the export is dropped whole: none of its rows counts
 	}
-	s.parsed.Add(float64(sum.RowsImported - read))
-	s.invalid.Add(float64(sum.RowsBad - bad))
-	sum.Files++
+	s.parsed.Add(float64(part.RowsImported))
+	s.invalid.Add(float64(part.RowsBad))
+	if pr := p.head.problems(); pr != "" {
+		part.Header = append(part.Header, file+": "+pr)
+	}
 	if len(p.accounts) > 0 {
 		mode, detected := accountsMode(s.cfg.Accounts, p.accounts)
 		if mode == AccountsPerDepartment {
-			sum.AccountsDiffer += p.out.perDepartment(p.accounts)
+			part.AccountsDiffer = p.out.perDepartment(p.accounts)
 		}
-		sum.addAccounts(mode, detected)
+		part.Accounts = mode
+		if detected {
+			part.Accounts += " (detected)"
+		}
 	}
+	sum.add(part)
 	return p.out, nil
 }
 
-// addAccounts records how an export's accounts were read; exports of one
-// import read differently are all listed.
-func (s *Summary) addAccounts(mode string, detected bool) {
-	how := mode
-	if detected {
-		how += " (detected)"
-	}
-	if !slices.Contains(strings.Split(s.Accounts, ", "), how) {
+// add counts into s what parse counted of one export: its rows, bad rows
+// (Bad stays bounded by maxBadRows), header problems and way of reading
+// accounts (each way listed once). Days, points and the other counts of
+// the daily points are made once over the whole import, by daily and
+// points.
+func (s *Summary) add(e Summary) {
+	s.Files += e.Files
+	s.RowsRead += e.RowsRead
+	s.RowsImported += e.RowsImported
+	s.RowsBad += e.RowsBad
+	s.TotalsRows += e.TotalsRows
+	s.OtherRows += e.OtherRows
+	s.AccountsDiffer += e.AccountsDiffer
+	s.Bad = append(s.Bad, e.Bad[:min(len(e.Bad), maxBadRows-len(s.Bad))]...)
+	s.Header = append(s.Header, e.Header...)
+	if how := e.Accounts; how != "" && !slices.Contains(strings.Split(s.Accounts, ", "), how) {
 		s.Accounts = strings.TrimPrefix(s.Accounts+", "+how, ", ")
 	}
 }
