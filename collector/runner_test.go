@@ -70,10 +70,10 @@ func TestRunnerGathererPollsAndBacksOff(t *testing.T) {
 		if got := len(rec.Points()); got != 3 {
 			t.Errorf("points written = %d, want 3", got)
 		}
-		if up := stats.Gauge(collector.MetricSourceUp, "source", "g").Value(); up != 1 {
+		if up := stats.Gauge(collector.MetricSourceUp, collector.LabelSource, "g").Value(); up != 1 {
 			t.Errorf("up = %v, want 1", up)
 		}
-		if n := stats.Counter(collector.MetricSourcePoints, "source", "g").Value(); n != 3 {
+		if n := stats.Counter(collector.MetricSourcePoints, collector.LabelSource, "g").Value(); n != 3 {
 			t.Errorf("points metric = %v, want 3", n)
 		}
 	})
@@ -103,10 +103,10 @@ func TestRunnerRestartsStreamer(t *testing.T) {
 		}
 		cancel()
 		<-done
-		if n := stats.Counter(collector.MetricSourceRestarts, "source", "s").Value(); n != 3 {
+		if n := stats.Counter(collector.MetricSourceRestarts, collector.LabelSource, "s").Value(); n != 3 {
 			t.Errorf("restarts = %v, want 3", n)
 		}
-		if n := stats.Counter(collector.MetricSourcePoints, "source", "s").Value(); n != 3 {
+		if n := stats.Counter(collector.MetricSourcePoints, collector.LabelSource, "s").Value(); n != 3 {
 			t.Errorf("points = %v, want 3", n)
 		}
 	})

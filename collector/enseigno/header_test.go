@@ -99,7 +99,7 @@ func TestImportIssue18Export(t *testing.T) {
 		t.Errorf("a discipline holds the département's accounts as its own: %v", maths.Fields)
 	}
 	for _, problem := range []string{"unknown_column", "missing_column"} {
-		if v := stats.Gauge(collector.MetricEnseignoHeaderProblems, "source", "enseigno-test", "problem", problem).Value(); v != 0 {
+		if v := stats.Gauge(collector.MetricEnseignoHeaderProblems, collector.LabelSource, "enseigno-test", collector.LabelProblem, problem).Value(); v != 0 {
 			t.Errorf("%s = %v", problem, v)
 		}
 	}
@@ -194,7 +194,7 @@ func TestHeaderProblems(t *testing.T) {
 		t.Errorf("summary: %s", sum)
 	}
 	gauge := func(problem string) float64 {
-		return stats.Gauge(collector.MetricEnseignoHeaderProblems, "source", "enseigno-test", "problem", problem).Value()
+		return stats.Gauge(collector.MetricEnseignoHeaderProblems, collector.LabelSource, "enseigno-test", collector.LabelProblem, problem).Value()
 	}
 	if gauge("unknown_column") != 2 || gauge("missing_column") != 1 {
 		t.Errorf("gauges: unknown %v, missing %v", gauge("unknown_column"), gauge("missing_column"))

@@ -73,7 +73,7 @@ func TestImportBadRows(t *testing.T) {
 	if got := collectortest.LineProtocol(rec.Points()); got != wantLP {
 		t.Errorf("points:\n%s\nwant:\n%s", got, wantLP)
 	}
-	if v := stats.Counter(collector.MetricLines, "source", "enseigno-test", "result", collector.ResultInvalid).Value(); v != float64(len(want)) {
+	if v := stats.Counter(collector.MetricLines, collector.LabelSource, "enseigno-test", collector.LabelResult, collector.ResultInvalid).Value(); v != float64(len(want)) {
 		t.Errorf("invalid rows counter = %v", v)
 	}
 }

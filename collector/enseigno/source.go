@@ -88,9 +88,9 @@ func New(name string, cfg Config, opts Options) (*Source, error) {
 	s := &Source{
 		name: name, cfg: cfg, opts: opts, layout: layout, paris: paris,
 		discs:          newDisciplines(cfg.Disciplines),
-		parsed:         opts.Stats.Counter(collector.MetricLines, "source", name, "result", collector.ResultParsed),
-		invalid:        opts.Stats.Counter(collector.MetricLines, "source", name, "result", collector.ResultInvalid),
-		overflow:       opts.Stats.Counter(collector.MetricLabelOverflows, "source", name, "label", collector.TagDiscipline),
+		parsed:         opts.Stats.Counter(collector.MetricLines, collector.LabelSource, name, collector.LabelResult, collector.ResultParsed),
+		invalid:        opts.Stats.Counter(collector.MetricLines, collector.LabelSource, name, collector.LabelResult, collector.ResultInvalid),
+		overflow:       opts.Stats.Counter(collector.MetricLabelOverflows, collector.LabelSource, name, collector.LabelLabel, collector.TagDiscipline),
 		unknownColumns: opts.Stats.Gauge(collector.MetricEnseignoHeaderProblems, collector.LabelSource, name, collector.LabelProblem, "unknown_column"),
 		missingColumns: opts.Stats.Gauge(collector.MetricEnseignoHeaderProblems, collector.LabelSource, name, collector.LabelProblem, "missing_column"),
 	}

@@ -72,8 +72,8 @@ func newFollower(s *Source) *follower {
 		files:       map[fileID]*tracked{},
 		lr:          newLineReader(nil, nil),
 		fpBuf:       make([]byte, fpMax),
-		rotations:   s.opts.Stats.Counter(collector.MetricFileRotations, "source", s.name),
-		truncations: s.opts.Stats.Counter(collector.MetricFileTruncations, "source", s.name),
+		rotations:   s.opts.Stats.Counter(collector.MetricFileRotations, collector.LabelSource, s.name),
+		truncations: s.opts.Stats.Counter(collector.MetricFileTruncations, collector.LabelSource, s.name),
 	}
 }
 

@@ -90,8 +90,8 @@ func New(name string, cfg Config, opts Options) (*Source, error) {
 		host := hostTag(u, cfg.HostLabels)
 		id := kind + "/" + host
 		s.targets = append(s.targets, &target{url: u, host: host, id: id, parse: parse,
-			errors: opts.Stats.Counter(collector.MetricScrapeErrors, "source", name, "target", id),
-			up:     opts.Stats.Gauge(collector.MetricScrapeUp, "source", name, "target", id)})
+			errors: opts.Stats.Counter(collector.MetricScrapeErrors, collector.LabelSource, name, collector.LabelTarget, id),
+			up:     opts.Stats.Gauge(collector.MetricScrapeUp, collector.LabelSource, name, collector.LabelTarget, id)})
 	}
 	for _, u := range cfg.NodeExporter {
 		n := &node{include: include, exclude: exclude}

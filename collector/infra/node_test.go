@@ -101,8 +101,8 @@ func TestTargetDown(t *testing.T) {
 	srv := pages(t, steady1, "!down", steady2)
 	s, stats := newSource(t, testConfig(srv.URL))
 	id := "node_exporter/" + srv.Listener.Addr().String()
-	errs := stats.Counter(collector.MetricScrapeErrors, "source", "front92", "target", id)
-	up := stats.Gauge(collector.MetricScrapeUp, "source", "front92", "target", id)
+	errs := stats.Counter(collector.MetricScrapeErrors, collector.LabelSource, "front92", collector.LabelTarget, id)
+	up := stats.Gauge(collector.MetricScrapeUp, collector.LabelSource, "front92", collector.LabelTarget, id)
 
 	if _, err := s.Gather(context.Background()); err != nil || up.Value() != 1 {
 		t.Fatalf("first gather: err %v, up %v", err, up.Value())
@@ -145,7 +145,7 @@ func TestBadBodies(t *testing.T) {
 				t.Fatalf("err %v, points %v; want an error containing %q", err, points, want)
 			}
 			id := "node_exporter/" + srv.Listener.Addr().String()
-			if n := stats.Counter(collector.MetricScrapeErrors, "source", "front92", "target", id).Value(); n != 1 {
+			if n := stats.Counter(collector.MetricScrapeErrors, collector.LabelSource, "front92", collector.LabelTarget, id).Value(); n != 1 {
 				t.Errorf("errors counted = %v, want 1", n)
 			}
 		})
@@ -174,7 +174,7 @@ func TestPartialFailure(t *testing.T) {
 		t.Fatalf("err %v, points %v; want one point of the good target", err, points)
 	}
 	id := "node_exporter/" + bad.Listener.Addr().String()
-	if n := stats.Counter(collector.MetricScrapeErrors, "source", "front92", "target", id).Value(); n != 1 {
+	if n := stats.Counter(collector.MetricScrapeErrors, collector.LabelSource, "front92", collector.LabelTarget, id).Value(); n != 1 {
 		t.Errorf("errors of the bad target = %v, want 1", n)
 	}
 }

@@ -121,7 +121,7 @@ func TestProbesKeepPointsWhenTargetsFail(t *testing.T) {
 		t.Fatalf("err %v, points %v; want the probe point only", err, points)
 	}
 	id := "node_exporter/" + down.Listener.Addr().String()
-	if n := stats.Counter(collector.MetricScrapeErrors, "source", "front92", "target", id).Value(); n != 1 {
+	if n := stats.Counter(collector.MetricScrapeErrors, collector.LabelSource, "front92", collector.LabelTarget, id).Value(); n != 1 {
 		t.Errorf("errors = %v, want 1", n)
 	}
 }
