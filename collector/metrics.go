@@ -132,6 +132,17 @@ func ExporterMetrics() []MetricDef {
 // (go_*, process_*, promhttp_*), freshly allocated.
 func Metrics() []MetricDef { return append(ExporterMetrics(), SelfMetrics()...) }
 
+// MetricsByName indexes a table (Metrics(), SelfMetrics()) by name, freshly
+// allocated. The tables are built on each call: a user that looks up
+// rows again and again builds the index once.
+func MetricsByName(table []MetricDef) map[string]MetricDef {
+	defs := make(map[string]MetricDef, len(table))
+	for _, d := range table {
+		defs[d.Name] = d
+	}
+	return defs
+}
+
 // Unit is the metric's unit as OpenMetrics states it: the base unit its
 // name ends with (before _total), or "" for a count. Prometheus naming puts
 // the unit in the name, so the name is the one place it is written.

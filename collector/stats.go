@@ -54,11 +54,7 @@ type Sample struct {
 
 // NewStats returns an empty Stats for the metrics of SelfMetrics.
 func NewStats() *Stats {
-	s := &Stats{defs: map[string]MetricDef{}, series: map[string]*series{}}
-	for _, d := range SelfMetrics() {
-		s.defs[d.Name] = d
-	}
-	return s
+	return &Stats{defs: MetricsByName(SelfMetrics()), series: map[string]*series{}}
 }
 
 // Counter returns the counter name{labels}, creating it at zero. labels are

@@ -29,12 +29,12 @@ type boundHistogram struct {
 	desc       *prometheus.Desc
 }
 
-// bind resolves the bindings; an error means the bindings, the table of
-// collector.Metrics and collector.Schema disagree, a programming mistake
-// caught by any test.
-func (e *Exporter) bind() error {
+// bind resolves the bindings against defs, collector.Metrics() by name; an
+// error means the bindings, the table of collector.Metrics and
+// collector.Schema disagree, a programming mistake caught by any test.
+func (e *Exporter) bind(defs map[string]collector.MetricDef) error {
 	for _, b := range bindings() {
-		def, ok := metricDef(b.metric)
+		def, ok := defs[b.metric]
 		m := e.meas[b.measurement]
 		if !ok || m == nil {
 			return fmt.Errorf("prom: BUG: %s: no row in collector.Metrics, or unknown measurement %s", b.metric, b.measurement)
@@ -68,7 +68,7 @@ func (e *Exporter) bind() error {
 	if m == nil {
 		return fmt.Errorf("prom: BUG: unknown measurement %s", h.measurement)
 	}
-	e.histogram = boundHistogram{def: h, meas: m, desc: newDesc(h.name)}
+	e.histogram = boundHistogram{def: h, meas: m, desc: newDesc(defs, h.name)}
 	for _, f := range append([]string{h.count, h.sum}, h.boundFields...) {
 		slot, ok := m.fields[f]
 		if !ok || slot.kind != collector.Additive {
@@ -140,8 +140,8 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 // capacity: section.
 type capacityDescs struct{ perDay, peak *prometheus.Desc }
 
-func newCapacityDescs() capacityDescs {
-	return capacityDescs{perDay: newDesc(collector.MetricCapacityVisitsPerDay), peak: newDesc(collector.MetricCapacityPeakHour)}
+func newCapacityDescs(defs map[string]collector.MetricDef) capacityDescs {
+	return capacityDescs{perDay: newDesc(defs, collector.MetricCapacityVisitsPerDay), peak: newDesc(defs, collector.MetricCapacityPeakHour)}
 }
 
 // metrics returns the samples of list.

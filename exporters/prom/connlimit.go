@@ -58,9 +58,10 @@ type limitedConn struct {
 const evictionWarnEvery = time.Minute
 
 func newConnLimiter(max int, log *slog.Logger) *connLimiter {
+	defs := collector.MetricsByName(collector.Metrics())
 	l := &connLimiter{max: max, log: log, conns: map[*limitedConn]struct{}{},
-		connectionsDesc: newDesc(collector.MetricHTTPConnections), maxDesc: newDesc(collector.MetricHTTPMaxConnections),
-		evictedDesc: newDesc(collector.MetricHTTPEvicted)}
+		connectionsDesc: newDesc(defs, collector.MetricHTTPConnections), maxDesc: newDesc(defs, collector.MetricHTTPMaxConnections),
+		evictedDesc: newDesc(defs, collector.MetricHTTPEvicted)}
 	l.changed = sync.NewCond(&l.mu)
 	return l
 }

@@ -81,12 +81,13 @@ func NewExporter(reg prometheus.Registerer, opts Options) (*Exporter, error) {
 	if opts.Stats == nil {
 		opts.Stats = collector.NewStats()
 	}
+	defs := collector.MetricsByName(collector.Metrics())
 	e := &Exporter{log: opts.Log, stats: opts.Stats, meas: map[string]*measState{}, folded: map[string]bool{},
-		capacityDescs: newCapacityDescs()}
+		capacityDescs: newCapacityDescs(defs)}
 	for _, ms := range collector.Schema() {
 		e.meas[ms.Name] = newMeasState(ms, opts.Horizon)
 	}
-	if err := e.bind(); err != nil {
+	if err := e.bind(defs); err != nil {
 		return nil, err
 	}
 	if err := e.Configure(opts.Vocabulary, opts.Capacity); err != nil {

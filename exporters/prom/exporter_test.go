@@ -61,7 +61,7 @@ func active(minute int, open int64) collector.Point {
 // collector.Metrics.
 func header(t *testing.T, name string) string {
 	t.Helper()
-	d, ok := metricDef(name)
+	d, ok := collector.MetricsByName(collector.Metrics())[name]
 	if !ok {
 		t.Fatalf("%s is not in collector.Metrics", name)
 	}

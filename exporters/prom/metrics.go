@@ -92,23 +92,14 @@ func requestDuration() histogramDef {
 	}
 }
 
-// newDesc describes the family name with its row of collector.Metrics():
-// help, labels and unit (the # UNIT line of OpenMetrics). A name without a
-// row gives a Desc that registration refuses, naming it.
-func newDesc(name string) *prometheus.Desc {
-	if d, ok := metricDef(name); ok {
+// newDesc describes the family name with its row of defs, collector.Metrics()
+// by name: help, labels and unit (the # UNIT line of OpenMetrics). A name
+// without a row gives a Desc that registration refuses, naming it.
+func newDesc(defs map[string]collector.MetricDef, name string) *prometheus.Desc {
+	if d, ok := defs[name]; ok {
 		return descOf(d)
 	}
 	return prometheus.NewInvalidDesc(fmt.Errorf("prom: BUG: metric %s has no row in collector.Metrics", name))
-}
-
-func metricDef(name string) (collector.MetricDef, bool) {
-	for _, d := range collector.Metrics() {
-		if d.Name == name {
-			return d, true
-		}
-	}
-	return collector.MetricDef{}, false
 }
 
 func descOf(d collector.MetricDef) *prometheus.Desc {
