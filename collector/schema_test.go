@@ -1,12 +1,9 @@
 package collector
 
 import (
-	"flag"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -159,60 +156,5 @@ func TestStatsChecksDefinitions(t *testing.T) {
 	got := s.Snapshot()
 	if len(got) != 2 || got[0].Name != MetricLines || got[0].Value != 2 || got[1].Type != GaugeType || got[1].Value != 5 {
 		t.Errorf("snapshot %+v", got)
-	}
-}
-
-var update = flag.Bool("update", false, "rewrite the generated self-metrics table of docs/design.md")
-
-// TestDesignDoc keeps docs/design.md true to this table: its self-metrics
-// table is generated from SelfMetrics (-update rewrites it), and its
-// InfluxDB schema section names every measurement, tag and field.
-func TestDesignDoc(t *testing.T) {
-	const path = "../docs/design.md"
-	const begin, end = "<!-- self-metrics: generated from collector.SelfMetrics() -->\n", "<!-- end of self-metrics -->\n"
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(raw)
-	before, rest, ok1 := strings.Cut(doc, begin)
-	table, after, ok2 := strings.Cut(rest, end)
-	if !ok1 || !ok2 {
-		t.Fatalf("%s: no generated self-metrics section (%q … %q)", path, begin, end)
-	}
-	var b strings.Builder
-	b.WriteString("| metric | type | unit | labels | meaning |\n|---|---|---|---|---|\n")
-	for _, d := range SelfMetrics() {
-		labels, unit := "—", "—"
-		if len(d.Labels) > 0 {
-			labels = "`" + strings.Join(d.Labels, "`, `") + "`"
-		}
-		if d.Unit() != "" {
-			unit = d.Unit()
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", d.Name, d.Type, unit, labels, strings.ReplaceAll(d.Help, "|", `\|`))
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(before+begin+b.String()+end+after), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	} else if table != b.String() {
-		t.Errorf("%s: the self-metrics table differs from collector.SelfMetrics(); go test ./collector/ -run TestDesignDoc -update", path)
-	}
-	_, schema, _ := strings.Cut(doc, "\n## InfluxDB schema\n")
-	schema, _, _ = strings.Cut(schema, "\n## ")
-	buckets := DurationBucketFields()
-	for _, m := range Schema() {
-		names := append([]string{m.Name}, m.Tags...)
-		for f := range m.Fields {
-			if !strings.HasPrefix(f, "le_") || f == buckets[0] || f == buckets[len(buckets)-1] {
-				names = append(names, f)
-			}
-		}
-		for _, n := range names {
-			if !strings.Contains(schema, "`"+n+"`") {
-				t.Errorf("%s: the InfluxDB schema section does not name `%s` (%s)", path, n, m.Name)
-			}
-		}
 	}
 }

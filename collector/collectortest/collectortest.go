@@ -1,7 +1,8 @@
 // Package collectortest helps test sources: a Recorder Sink that keeps what
 // it is given, a sorted InfluxDB line-protocol rendering of points by the
 // sink's own encoder, the format of every testdata/<case>/want.lp golden,
-// and the comparison with a golden file.
+// the comparison with a golden file, and with a generated section of a
+// document.
 package collectortest
 
 import (
@@ -131,5 +132,32 @@ func Golden(t testing.TB, path, got string, update bool) {
 	}
 	if got != string(want) {
 		t.Errorf("differs from %s (-update rewrites it):\n got:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// GeneratedSection keeps the part of the file at path between the lines
+// begin and end (each ending in a newline) equal to content, which the test
+// generates from the code: a document's table of metrics, say. With update
+// (the test's -update flag) it rewrites that part and leaves the rest of
+// the file alone; without, a difference fails the test with the command
+// that rewrites it.
+func GeneratedSection(t testing.TB, path, begin, end, content string, update bool) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, rest, ok1 := strings.Cut(string(raw), begin)
+	section, after, ok2 := strings.Cut(rest, end)
+	if !ok1 || !ok2 {
+		t.Fatalf("%s: no generated section (%q … %q)", path, begin, end)
+	}
+	if update {
+		if err := os.WriteFile(path, []byte(before+begin+content+end+after), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if section != content {
+		t.Errorf("%s: the section after %q differs from the code; go test -run '^%s$' -update (in the test's package) rewrites it",
+			path, strings.TrimSuffix(begin, "\n"), t.Name())
 	}
 }

@@ -3,11 +3,11 @@ package prom
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/entpipe/entpipe/collector"
+	"github.com/entpipe/entpipe/collector/collectortest"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated metrics table of README.md")
@@ -16,17 +16,6 @@ var update = flag.Bool("update", false, "rewrite the generated metrics table of 
 // generated (-update rewrites it) from collector.Metrics(), the one table of
 // every family, and from the bindings that say where each value comes from.
 func TestReadmeMetrics(t *testing.T) {
-	const path = "README.md"
-	const begin, end = "<!-- metrics: generated from collector.Metrics() by TestReadmeMetrics -->\n", "<!-- end of metrics -->\n"
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, rest, ok1 := strings.Cut(string(raw), begin)
-	table, after, ok2 := strings.Cut(rest, end)
-	if !ok1 || !ok2 {
-		t.Fatalf("%s: no generated metrics section (%q … %q)", path, begin, end)
-	}
 	from := map[string]string{
 		collector.MetricCapacityVisitsPerDay: "configuration `capacity[].visits_per_day`",
 		collector.MetricCapacityPeakHour:     "configuration `capacity[].peak_hour_ratio`",
@@ -68,11 +57,6 @@ func TestReadmeMetrics(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", d.Name, d.Type, unit, labels, from[d.Name], strings.ReplaceAll(d.Help, "|", `\|`))
 	}
-	if *update {
-		if err := os.WriteFile(path, []byte(before+begin+b.String()+end+after), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	} else if table != b.String() {
-		t.Errorf("%s: the metrics table differs from collector.Metrics(); go test ./exporters/prom/ -run TestReadmeMetrics -update", path)
-	}
+	collectortest.GeneratedSection(t, "README.md", "<!-- metrics: generated from collector.Metrics() by TestReadmeMetrics -->\n",
+		"<!-- end of metrics -->\n", b.String(), *update)
 }
