@@ -300,9 +300,11 @@ const (
 	LabelProblem     = "problem"     // what is wrong with an export's header: unknown_column, missing_column
 )
 
-// MetricDef defines a self-metric: everything the Prometheus exporter needs
-// to describe it, and what Stats checks every use against, so that the
-// type and label names of a series cannot drift from the definition.
+// MetricDef is one row of the metrics table (Metrics(): the self-metrics
+// of SelfMetrics and the families of ExporterMetrics): everything the
+// Prometheus exporter needs to describe the family and, for a self-metric,
+// what Stats checks every use against, so that the type and label names of
+// a series cannot drift from the definition.
 type MetricDef struct {
 	Name   string
 	Type   MetricType
