@@ -32,7 +32,7 @@ type importShape struct {
 	scale    float64
 }
 
-// importShapes are the two ends of what ENTs import:
+// importShapes are the two ends of what ENTs import, and a month between:
 //
 //   - large-ent-days: ENT 92 at the bulletin's scale over the lockdown
 //     Monday and Tuesday 30-31 March 2020 (5.6 M lines, 780 MB on disk,
@@ -50,6 +50,17 @@ func importShapes() []importShape {
 		{"small-ent-month", civilDay(2020, 3, 1), civilDay(2020, 3, 31), 0.018},
 		{"medium-ent-month", civilDay(2020, 3, 1), civilDay(2020, 3, 31), 0.037},
 	}
+}
+
+// shapeNamed returns the one of importShapes called name.
+func shapeNamed(tb testing.TB, name string) importShape {
+	tb.Helper()
+	shapes := importShapes()
+	i := slices.IndexFunc(shapes, func(sh importShape) bool { return sh.name == name })
+	if i < 0 {
+		tb.Fatalf("no import shape %q", name)
+	}
+	return shapes[i]
 }
 
 // BenchmarkImport measures `entpipe import` end to end as a user runs it:
@@ -109,28 +120,20 @@ func BenchmarkImport(b *testing.B) {
 // influxd's own URL (its database replaced per run) and the logs in order.
 func shapeLogs(b *testing.B, s *influxtest.Server, sh importShape) (string, []string) {
 	b.Helper()
-	dir := simulated(b, s, simulate.Options{From: sh.from, To: sh.to, Scale: sh.scale, Seed: 1, ENTs: []string{"ent92"}})
+	dir := simulated(b, s, s.DirectURL(), simulate.Options{From: sh.from, To: sh.to, Scale: sh.scale, Seed: 1, ENTs: []string{"ent92"}})
 	logs, err := filepath.Glob(filepath.Join(dir, "logs", "ent92", "access.log-*"))
 	if err != nil || len(logs) == 0 {
 		b.Fatalf("simulated logs: %v %v", logs, err)
 	}
-	config := filepath.Join(dir, "entpipe.yaml")
-	raw, err := os.ReadFile(config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	text := strings.Replace(string(raw), "url: "+s.URL, "url: "+s.DirectURL(), 1)
-	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	return config, logs // the names sort by day
+	return filepath.Join(dir, "entpipe.yaml"), logs // the names sort by day
 }
 
 // simulated runs the simulator with o into a temporary directory, its
-// configuration pointing at s, and returns the directory.
-func simulated(tb testing.TB, s *influxtest.Server, o simulate.Options) string {
+// configuration pointing at s through url (s.URL, or s.DirectURL() to skip
+// the test proxy), and returns the directory.
+func simulated(tb testing.TB, s *influxtest.Server, url string, o simulate.Options) string {
 	tb.Helper()
-	o.Out, o.InfluxURL = tb.TempDir(), s.URL
+	o.Out, o.InfluxURL = tb.TempDir(), url
 	if _, err := simulate.Run(tb.Context(), o); err != nil {
 		tb.Fatal(err)
 	}
@@ -345,7 +348,7 @@ func median[T any](xs []T, f func(T) float64) float64 {
 func BenchmarkInfluxdIngest(b *testing.B) {
 	s := influxtest.Start(b)
 	bin := entpipeBinary(b)
-	sh := importShapes()[1]
+	sh := shapeNamed(b, "small-ent-month")
 	config, logs := shapeLogs(b, s, sh)
 	lines := recordLineProtocol(b, bin, config, logs)
 	for _, size := range []int{5000, 20000} {

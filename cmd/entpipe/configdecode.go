@@ -18,11 +18,16 @@ import (
 // that one pass reports every unknown or repeated key and every value that
 // does not fit its field, each with its YAML path and line, and keeps every
 // value that fits: the semantic checks then run on the rest of the file.
-// (yaml.v3's own strict decoding stops reporting at the first kind of
-// error and names lines only.) It follows yaml.v3's rules: `yaml:"name"`
-// tags, lowercased field names, `,inline` structs, null leaves the zero
-// value, `<<` merges mappings, a type with its own UnmarshalYAML or
-// UnmarshalText decodes itself.
+// yaml.v3's strict decoding (KnownFields) also reports every unknown key
+// and misfit value at once, but by line and Go type only ("line 3: field q
+// not found in type main.inner", "cannot unmarshal !!int `5` into
+// time.Duration"), where problems are named by YAML path (`sources[1]
+// "oze78": entlog.paths`) and say what to write ("5 has no unit: write 5s,
+// 5m or 5h"); and a repeated key makes it report that key alone and decode
+// nothing. It follows yaml.v3's rules: `yaml:"name"` tags, lowercased
+// field names, `,inline` structs, null leaves the zero value, `<<` merges
+// mappings, a type with its own UnmarshalYAML or UnmarshalText decodes
+// itself.
 type nodeDecoder struct {
 	// failed holds the paths whose value was not decoded: the semantic
 	// checks' problems below them repeat what was said.

@@ -136,7 +136,7 @@ func paris(t *testing.T) *time.Location {
 func TestIntegrationDashboardsBulletinShapes(t *testing.T) {
 	skipShort(t, "simulates and imports a month")
 	s := influxtest.Start(t)
-	dir := simulated(t, s, simulate.Options{From: civilDay(2020, 3, 2), To: civilDay(2020, 3, 31), Scale: 0.003, Seed: 1})
+	dir := simulated(t, s, s.URL, simulate.Options{From: civilDay(2020, 3, 2), To: civilDay(2020, 3, 31), Scale: 0.003, Seed: 1})
 	for _, e := range simulate.ENTs() {
 		logs, err := filepath.Glob(filepath.Join(dir, "logs", e.Name, "access.log-*"))
 		if err != nil || len(logs) == 0 {

@@ -19,10 +19,11 @@ import (
 // Prometheus does. The new file is loaded and checked whole first: if it
 // is invalid, or changes what only a restart can change (restartOnly), it
 // is refused with every problem in the log and the answer, and the
-// configuration running stays as it was. Otherwise the Runner starts the
+// configuration running stays as it was. Otherwise the exporter takes the
+// new capacity and the label values of both files, the Runner starts the
 // added sources, stops the removed ones, restarts the changed ones from
-// their checkpoints and leaves the others running, and the exporter takes
-// the new vocabulary and capacity. entpipe_config_last_reload_successful
+// their checkpoints and leaves the others running, and the exporter keeps
+// the new file's values only. entpipe_config_last_reload_successful
 // and _success_timestamp_seconds say how the last attempt went.
 type reloader struct {
 	path     string
@@ -31,16 +32,15 @@ type reloader struct {
 	log      *slog.Logger
 	ok, at   *collector.Gauge
 
-	mu  sync.Mutex // one reload at a time; guards d
-	d   *deps      // the configuration running, and what it was built with
-	now func() time.Time
+	mu sync.Mutex // one reload at a time; guards d
+	d  *deps      // the configuration running, and what it was built with
 }
 
 func newReloader(path string, d *deps, runner *collector.Runner, exporter *prom.Exporter, log *slog.Logger) *reloader {
-	r := &reloader{path: path, d: d, runner: runner, exporter: exporter, log: log, now: time.Now,
+	r := &reloader{path: path, d: d, runner: runner, exporter: exporter, log: log,
 		ok: d.stats.Gauge(collector.MetricReloadOK), at: d.stats.Gauge(collector.MetricReloadTime)}
 	r.ok.Set(1) // the configuration entpipe started with
-	r.at.Set(float64(r.now().Unix()))
+	r.at.Set(float64(time.Now().Unix()))
 	return r
 }
 
@@ -57,7 +57,7 @@ func (r *reloader) reload(context.Context) error {
 		return err
 	}
 	r.ok.Set(1)
-	r.at.Set(float64(r.now().Unix()))
+	r.at.Set(float64(time.Now().Unix()))
 	r.log.Info("configuration reloaded", "file", r.path,
 		"started", ch.Started, "stopped", ch.Stopped, "restarted", ch.Restarted)
 	return nil
@@ -73,13 +73,22 @@ func (r *reloader) apply() (collector.Changes, error) {
 			strings.Join(keys, ", "))
 	}
 	d := r.d.with(cfg)
-	ch, err := r.runner.Apply(d.sources())
-	if err != nil {
+	// The exporter allows the values of both configurations while the
+	// sources change: added sources collect as they start, and stopped ones
+	// flush on their way out, and neither may fold into "other". This is
+	// also where Configure checks the new capacity, before anything changed.
+	running := r.d.vocabulary()
+	if err := r.exporter.Configure(widened(running, d.vocabulary()), cfg.Capacity); err != nil {
 		return collector.Changes{}, err
 	}
-	if err := r.exporter.Configure(d.vocabulary(), cfg.Capacity); err != nil {
-		return ch, err
+	ch, err := r.runner.Apply(d.sources())
+	if err != nil {
+		// Apply changed nothing; Configure accepted the running capacity
+		// when it was applied.
+		_ = r.exporter.Configure(running, r.d.cfg.Capacity)
+		return collector.Changes{}, err
 	}
+	_ = r.exporter.Configure(d.vocabulary(), cfg.Capacity) // the capacity accepted above
 	warnExposedSecrets(cfg, r.log)
 	r.d = d
 	return ch, nil
@@ -93,16 +102,31 @@ func (r *reloader) apply() (collector.Changes, error) {
 // mix two clocks or two hash salts).
 func restartOnly(running, next *Config) []string {
 	var keys []string
-	for key, same := range map[string]bool{
-		"influx":    reflect.DeepEqual(running.Influx, next.Influx),
-		"data_dir":  running.DataDir == next.DataDir,
-		"timezone":  running.Timezone == next.Timezone,
-		"salt_file": running.SaltFile == next.SaltFile,
+	for _, k := range []struct {
+		key  string
+		same bool
+	}{
+		{"data_dir", running.DataDir == next.DataDir},
+		{"influx", reflect.DeepEqual(running.Influx, next.Influx)},
+		{"salt_file", running.SaltFile == next.SaltFile},
+		{"timezone", running.Timezone == next.Timezone},
 	} {
-		if !same {
-			keys = append(keys, key)
+		if !k.same {
+			keys = append(keys, k.key)
 		}
 	}
-	slices.Sort(keys)
 	return keys
+}
+
+// widened returns a vocabulary (see prom.Options) that allows what a or b
+// allows: a key both restrict gets the values of both, a key either leaves
+// unrestricted stays so.
+func widened(a, b map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for key, values := range a {
+		if more, ok := b[key]; ok {
+			out[key] = append(slices.Clone(values), more...)
+		}
+	}
+	return out
 }

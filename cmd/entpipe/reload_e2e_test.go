@@ -158,6 +158,11 @@ func TestIntegrationRunReload(t *testing.T) {
 			t.Errorf("%s: entpipe_lines_total = %v (%v), want its %d lines, each read once", l.name, n, err, len(l.lines))
 		}
 	}
+	// The exporter knew the added and changed sources' labels before they
+	// started: none of their points was folded into "other".
+	if n, err := p.metric("entpipe_label_overflows_total", map[string]string{"source": "prom"}); err == nil && n != 0 {
+		t.Errorf("the exporter folded %v label values into other across the reloads", n)
+	}
 	p.stop(3 * time.Minute)
 
 	compareWithImport(t, s, logs, "run reloaded 6 times (a source added, one changed, 3 refusals, the running file again) vs import")

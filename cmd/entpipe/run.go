@@ -49,16 +49,11 @@ the running configuration kept. Flags may be written -flag or --flag.`)
 	fs.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", opts.shutdownTimeout, "how long to keep delivering buffered points to InfluxDB on shutdown")
 	var lf logFlags
 	lf.register(fs)
-	path, code, ok := parseConfigFlags(fs, args, "configuration file (required; read again on SIGHUP)", noArgs)
+	cfg, code, ok := parseConfigCommand(fs, io, args, "configuration file (required; read again on SIGHUP)", noArgs)
 	if !ok {
 		return code
 	}
-	cfg, err := loadConfig(path)
-	if err != nil {
-		fmt.Fprintln(io.err, err)
-		return exitUsage
-	}
-	opts.configPath = path
+	opts.configPath = fs.Lookup("config").Value.String()
 	log := lf.logger(io.err)
 	warnExposedSecrets(cfg, log)
 	if opts.web.MaxConnections < 1 {
@@ -151,9 +146,6 @@ func serve(ctx context.Context, cfg *Config, opts runOptions, log *slog.Logger) 
 	if opts.lifecycle {
 		opts.web.Reload = func(ctx context.Context) error { return reloader.reload(ctx) }
 	}
-	if opts.web.TelemetryPath == "" {
-		opts.web.TelemetryPath = prom.DefaultTelemetryPath
-	}
 	var ready atomic.Bool
 	server, err := prom.NewServer(opts.web, reg, ready.Load, log)
 	if err == nil {
@@ -192,7 +184,7 @@ func serve(ctx context.Context, cfg *Config, opts runOptions, log *slog.Logger) 
 	})
 	metrics := make([]string, 0, len(server.Addrs()))
 	for _, a := range server.Addrs() {
-		metrics = append(metrics, "http://"+a+opts.web.TelemetryPath)
+		metrics = append(metrics, "http://"+a+server.TelemetryPath())
 	}
 	log.Info("entpipe running", "version", version.Version, "sources", len(cfg.Sources), "metrics", strings.Join(metrics, " "),
 		"influx", collector.RedactURL(cfg.Influx.URL))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +17,7 @@ eCollège 78 and Oze 78 in the ent format (logs/<ent>/access.log-YYYYMMDD,
 older days gzipped), the Enseigno exports (enseigno/enseigno-<dep>.csv) and
 an entpipe.yaml that reads them. The same seed gives the same bytes. Scale 1
 is the bulletin's volume (ENT 92 near 180,000 visits a day in late March
-2020, about 1.5 million lines a day); use -scale 0.01 for a quick look.`)
+2020, about 2.9 million lines a day); use -scale 0.01 for a quick look.`)
 	scenario := fs.String("scenario", simulate.Scenario, "scenario to generate (only "+simulate.Scenario+")")
 	out := fs.String("out", "", "output directory (required)")
 	from := fs.String("from", "2019-09-02", "first day (YYYY-MM-DD, Europe/Paris)")
@@ -50,11 +49,9 @@ is the bulletin's volume (ENT 92 near 180,000 visits a day in late March
 	var ents []string
 	if *entList != "" {
 		ents = strings.Split(*entList, ",")
-		for _, e := range ents {
-			if !slices.Contains(simulate.ENTNames(), e) {
-				fmt.Fprintf(io.err, "entpipe simulate: -ents: unknown ENT %q (want some of %s)\n", e, strings.Join(simulate.ENTNames(), ", "))
-				return exitUsage
-			}
+		if err := simulate.CheckENTs(ents); err != nil {
+			fmt.Fprintf(io.err, "entpipe simulate: -ents: %v\n", err)
+			return exitUsage
 		}
 	}
 	sum, err := simulate.Run(ctx, simulate.Options{Out: *out, From: first, To: last, Scale: *scale, Seed: *seed, ENTs: ents, Workers: *workers, InfluxURL: *influxURL})

@@ -23,6 +23,10 @@ func TestSimulateThenCheck(t *testing.T) {
 		{"simulate", "-out", dir, "-scenario", "other"},
 		{"simulate", "-out", dir, "-from", "2020-04-01", "-to", "2020-03-01"},
 		{"simulate", "-out", dir, "-scale", "0"},
+		{"simulate", "-out", dir, "-ents", "ent93"},
+		// Two workers would write the same files, and the generated
+		// configuration would list the source twice.
+		{"simulate", "-out", dir, "-ents", "ent92,ent92"},
 	} {
 		if code, _, _ := runCLI(t, args...); code != exitUsage {
 			t.Errorf("entpipe %v: exit %d, want %d", args, code, exitUsage)

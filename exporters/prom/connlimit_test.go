@@ -40,7 +40,7 @@ func scrapeWithin(t *testing.T, addr string) time.Duration {
 func connMetric(t *testing.T, s *Server, name, state string) float64 {
 	t.Helper()
 	ch := make(chan prometheus.Metric, 8)
-	s.Collector().Collect(ch)
+	s.conns.Collect(ch)
 	close(ch)
 	for m := range ch {
 		var pb dto.Metric
@@ -64,7 +64,7 @@ func connMetric(t *testing.T, s *Server, name, state string) float64 {
 func TestServerConnectionLimit(t *testing.T) {
 	s := runTestServer(t, ServerConfig{})
 	const n = 2 * DefaultMaxConnections
-	clients := promtest.HoldIdle(t, s.Addr(), "/-/healthy", n)
+	clients := promtest.HoldIdle(t, s.Addrs()[0], "/-/healthy", n)
 	// The server sees a connection go idle a little after the client has
 	// its response, so the order may differ from the client's near the
 	// boundary; slack allows for that.
@@ -84,7 +84,7 @@ func TestServerConnectionLimit(t *testing.T) {
 	if open > DefaultMaxConnections || open < DefaultMaxConnections-2 {
 		t.Errorf("%d connections open, want the newest %d (give or take the last two)", open, DefaultMaxConnections)
 	}
-	took := scrapeWithin(t, s.Addr())
+	took := scrapeWithin(t, s.Addrs()[0])
 	if got := connMetric(t, s, "entpipe_http_connections_evicted_total", ""); got < n-DefaultMaxConnections {
 		t.Errorf("entpipe_http_connections_evicted_total = %v, want at least %d", got, n-DefaultMaxConnections)
 	}
@@ -99,8 +99,8 @@ func TestServerConnectionLimit(t *testing.T) {
 // of waiting for their read-header timeout (10 s).
 func TestServerClosesSilentConnectionsAtLimit(t *testing.T) {
 	s := runTestServer(t, ServerConfig{MaxConnections: 50})
-	silent := promtest.HoldSilent(t, s.Addr(), 200)
-	took := scrapeWithin(t, s.Addr())
+	silent := promtest.HoldSilent(t, s.Addrs()[0], 200)
+	took := scrapeWithin(t, s.Addrs()[0])
 	if open := silent.Open(); open > 50 {
 		t.Errorf("%d silent connections open, want at most 50", open)
 	}
@@ -114,7 +114,7 @@ func TestServerClosesIdleConnections(t *testing.T) {
 		t.Fatalf("DefaultIdleTimeout = %v: idle connections must be closed within 2 minutes (issue 14)", DefaultIdleTimeout)
 	}
 	s := runTestServer(t, ServerConfig{IdleTimeout: 2 * time.Second})
-	clients := promtest.HoldIdle(t, s.Addr(), "/-/healthy", 200)
+	clients := promtest.HoldIdle(t, s.Addrs()[0], "/-/healthy", 200)
 	if got := connMetric(t, s, "entpipe_http_connections", "idle"); got == 0 {
 		t.Errorf("entpipe_http_connections{state=idle} = 0 with 200 idle connections held")
 	}
@@ -128,7 +128,7 @@ func TestServerNeverClosesBusyConnections(t *testing.T) {
 	s := runTestServer(t, ServerConfig{MaxConnections: 2, EnablePprof: true})
 	profile := make(chan error, 1)
 	go func() {
-		resp, err := http.Get("http://" + s.Addr() + "/debug/pprof/profile?seconds=1")
+		resp, err := http.Get("http://" + s.Addrs()[0] + "/debug/pprof/profile?seconds=1")
 		if err != nil {
 			profile <- err
 			return
@@ -147,7 +147,7 @@ func TestServerNeverClosesBusyConnections(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	clients := promtest.HoldIdle(t, s.Addr(), "/-/healthy", 5)
+	clients := promtest.HoldIdle(t, s.Addrs()[0], "/-/healthy", 5)
 	if closed := clients.ClosedByServer(); !closed[0] || !closed[3] || closed[4] {
 		t.Errorf("closed by the server: %v, want every idle connection but the newest", closed)
 	}
@@ -178,7 +178,7 @@ func TestServerErrorLogHasNoAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	serveUntilCleanup(t, s)
-	if resp, err := http.Get("http://" + s.Addr() + "/metrics"); err == nil {
+	if resp, err := http.Get("http://" + s.Addrs()[0] + "/metrics"); err == nil {
 		resp.Body.Close()
 	}
 	var line string

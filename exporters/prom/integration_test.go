@@ -38,7 +38,7 @@ func runServer(t *testing.T, points []collector.Point) *Server {
 func TestIntegrationPromtoolCheckMetrics(t *testing.T) {
 	promtool := promtest.Require(t, "promtool")
 	s := runServer(t, realisticPoints(t0, 5))
-	resp, err := http.Get("http://" + s.Addr() + "/metrics")
+	resp, err := http.Get("http://" + s.Addrs()[0] + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestIntegrationPromtoolCheckMetrics(t *testing.T) {
 func TestIntegrationPrometheusScrapesExporter(t *testing.T) {
 	const minutes = 4
 	s := runServer(t, realisticPoints(t0, minutes))
-	p := promtest.Start(t, s.Addr())
+	p := promtest.Start(t, s.Addrs()[0])
 	// Site 0 (ent92), profile 2 (enseignant), one of the services.
 	want := pageViewsOf(0, 2, minutes)
 	q := `ent_page_views_total{department="92",ent="ent92",profile="enseignant",service="notes"}`

@@ -198,9 +198,9 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 // Handler returns the routes, for tests and for embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Collector returns the server's connection metrics (NewServer registers
-// them), for tests.
-func (s *Server) Collector() prometheus.Collector { return s.conns }
+// TelemetryPath returns the path the metrics are served under
+// (ServerConfig.TelemetryPath, or its default).
+func (s *Server) TelemetryPath() string { return s.cfg.TelemetryPath }
 
 // Listen checks the web configuration file and binds the listen addresses
 // (or takes systemd's sockets), so that errors surface before anything else
@@ -274,14 +274,6 @@ func (s *Server) Addrs() []string {
 		out = append(out, ln.Addr().String())
 	}
 	return out
-}
-
-// Addr returns the first bound address, or "" before Listen.
-func (s *Server) Addr() string {
-	if a := s.Addrs(); len(a) > 0 {
-		return a[0]
-	}
-	return ""
 }
 
 // Run serves on every listener until ctx is done, then shuts down

@@ -109,7 +109,7 @@ func TestServerRunAndGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	resp, err := http.Get("http://" + s.Addr() + "/metrics")
+	resp, err := http.Get("http://" + s.Addrs()[0] + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestServerRunAndGracefulShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run = %v after cancel, want nil", err)
 	}
-	if _, err := http.Get("http://" + s.Addr() + "/metrics"); err == nil {
+	if _, err := http.Get("http://" + s.Addrs()[0] + "/metrics"); err == nil {
 		t.Error("server still answers after shutdown")
 	}
 }
@@ -186,7 +186,7 @@ func TestServerTLSAndBasicAuth(t *testing.T) {
 	}()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	do := func(user, pass string) int {
-		req, _ := http.NewRequest(http.MethodGet, "https://"+s.Addr()+"/metrics", nil)
+		req, _ := http.NewRequest(http.MethodGet, "https://"+s.Addrs()[0]+"/metrics", nil)
 		if user != "" {
 			req.SetBasicAuth(user, pass)
 		}
@@ -244,7 +244,8 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 
 // TestServerLifecycleAndTelemetryPath: /-/reload answers as Prometheus's
 // lifecycle API does (405 for GET, 403 without --web.enable-lifecycle, the
-// reload's error as a 500), and the metrics move to the telemetry path.
+// reload's error as a 500), and the metrics move to the telemetry path,
+// which TelemetryPath reports (the default when unset).
 func TestServerLifecycleAndTelemetryPath(t *testing.T) {
 	do := func(h http.Handler, method, path string) (int, string) {
 		t.Helper()
@@ -258,18 +259,23 @@ func TestServerLifecycleAndTelemetryPath(t *testing.T) {
 			t.Errorf("%s %s = %d %q, want %d containing %q", method, path, code, body, wantCode, wantBody)
 		}
 	}
-	off := testServer(t, ServerConfig{}, nil).Handler()
+	offServer := testServer(t, ServerConfig{}, nil)
+	off := offServer.Handler()
 	check(off, http.MethodPost, "/-/reload", 403, "Lifecycle API is not enabled.")
 	check(off, http.MethodGet, "/-/reload", 405, "Only POST or PUT requests allowed.")
 
 	var reloads atomic.Int64
 	fail := errors.New("invalid config entpipe.yaml (1 problem):\nsources[0] \"ent92\": entlog.paths: must list at least one file")
-	on := testServer(t, ServerConfig{TelemetryPath: "/entpipe/metrics", Reload: func(context.Context) error {
+	onServer := testServer(t, ServerConfig{TelemetryPath: "/entpipe/metrics", Reload: func(context.Context) error {
 		if reloads.Add(1) == 2 {
 			return fail
 		}
 		return nil
-	}}, nil).Handler()
+	}}, nil)
+	on := onServer.Handler()
+	if offServer.TelemetryPath() != DefaultTelemetryPath || onServer.TelemetryPath() != "/entpipe/metrics" {
+		t.Errorf("TelemetryPath() = %q and %q, want %q and /entpipe/metrics", offServer.TelemetryPath(), onServer.TelemetryPath(), DefaultTelemetryPath)
+	}
 	check(on, http.MethodPost, "/-/reload", 200, "configuration reloaded")
 	check(on, http.MethodPut, "/-/reload", 500, "failed to reload the configuration: "+fail.Error())
 	check(on, http.MethodGet, "/-/reload", 405, "")

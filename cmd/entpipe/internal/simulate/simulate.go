@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,7 +98,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	}
 	ents, err := selectENTs(o.ENTs)
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, fmt.Errorf("simulate: %w", err)
 	}
 	var tasks []logTask
 	for i := range ents {
@@ -141,22 +142,32 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	return Summary{Files: files, Duration: time.Since(began)}, nil
 }
 
+// CheckENTs reports a name of names that is not one of ENTNames(), or that
+// is repeated (two workers would write the same files, and the generated
+// configuration would list the source twice), as Run would: a command can
+// refuse its flags before generating anything.
+func CheckENTs(names []string) error {
+	_, err := selectENTs(names)
+	return err
+}
+
+// selectENTs returns the ENTs named (all of them when names is nil), see
+// CheckENTs.
 func selectENTs(names []string) ([]ENT, error) {
 	all := ENTs()
 	if names == nil {
 		return all, nil
 	}
 	var out []ENT
-	for _, n := range names {
-		found := false
-		for _, e := range all {
-			if e.Name == n {
-				out, found = append(out, e), true
-			}
+	for i, n := range names {
+		j := slices.IndexFunc(all, func(e ENT) bool { return e.Name == n })
+		switch {
+		case j < 0:
+			return nil, fmt.Errorf("unknown ENT %q (want some of %s)", n, strings.Join(ENTNames(), ", "))
+		case slices.Contains(names[:i], n):
+			return nil, fmt.Errorf("ENT %q listed twice", n)
 		}
-		if !found {
-			return nil, fmt.Errorf("simulate: unknown ENT %q (want one of %s)", n, strings.Join(ENTNames(), ", "))
-		}
+		out = append(out, all[j])
 	}
 	return out, nil
 }

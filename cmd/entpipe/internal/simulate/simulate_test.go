@@ -238,3 +238,21 @@ func BenchmarkRun(b *testing.B) {
 	}
 	b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// TestCheckENTs: a subset in any order is accepted; an unknown name, and a
+// repeated one (two workers would write the same files), are not.
+func TestCheckENTs(t *testing.T) {
+	for _, names := range [][]string{nil, {"oze78", "ent92"}, ENTNames()} {
+		if err := CheckENTs(names); err != nil {
+			t.Errorf("CheckENTs(%q): %v", names, err)
+		}
+	}
+	for names, want := range map[string]string{
+		"ent93":             `unknown ENT "ent93"`,
+		"ent92,oze78,ent92": `ENT "ent92" listed twice`,
+	} {
+		if err := CheckENTs(strings.Split(names, ",")); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckENTs(%s) = %v, want %s", names, err, want)
+		}
+	}
+}
