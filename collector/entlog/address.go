@@ -75,6 +75,8 @@ func withoutPort(e []byte) ([]byte, bool) {
 	return host, isIPv4(host)
 }
 
+// trimSpaces trims only spaces, what proxies put after commas: nginx's log
+// escapes other blanks (\x09), so a raw one means a torn or forged list.
 func trimSpaces(b []byte) []byte {
 	for len(b) > 0 && b[0] == ' ' {
 		b = b[1:]

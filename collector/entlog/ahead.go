@@ -12,7 +12,7 @@ import "slices"
 // are accepted in order. The first lines of an import are held until
 // confirm of them (or the end of the input) give the reference: their
 // median time, so that the first line may be the wrong one too. `run` has
-// the wall clock instead (pipeline.future). Not safe for concurrent use.
+// the wall clock instead (pipeline.line). Not safe for concurrent use.
 type aheadGuard struct {
 	limit   int64 // max_future
 	confirm int

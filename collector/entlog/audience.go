@@ -39,24 +39,22 @@ type visit struct {
 // minute and visitor sets while it is within horizon of the watermark, and
 // its visit is approximated; an older one is too late.
 type audience struct {
-	horizon  int64
-	services int // length of the source's service vocabulary
-	cal      calendar
-	w        *pointWriter
-	bounds   []float64 // collector.DurationBuckets()
-	buf      reorder
+	horizon int64
+	cal     calendar
+	w       *pointWriter
+	bounds  []float64 // collector.DurationBuckets()
+	buf     reorder
 
 	st State
 }
 
 func newAudience(w *pointWriter, loc *time.Location, horizon time.Duration) *audience {
 	return &audience{
-		horizon:  int64(horizon),
-		services: len(w.services),
-		cal:      newCalendar(loc),
-		w:        w,
-		bounds:   collector.DurationBuckets(),
-		st:       newState(),
+		horizon: int64(horizon),
+		cal:     newCalendar(loc),
+		w:       w,
+		bounds:  collector.DurationBuckets(),
+		st:      newState(),
 	}
 }
 
@@ -69,8 +67,8 @@ func (a *audience) add(ev event) bool {
 		return false
 	}
 	st.Held.MaxSeen = max(st.Held.MaxSeen, ev.T)
-	m := st.minute(floorDiv(ev.T, minuteNanos), a.services)
-	m.count(&ev, a.bounds, a.services)
+	m := a.minute(floorDiv(ev.T, minuteNanos))
+	m.count(&ev, a.bounds, len(a.w.services))
 	if !ev.PageView {
 		return true
 	}
@@ -110,6 +108,10 @@ func (a *audience) advance(w int64) {
 	}
 }
 
+// minute returns the bucket of minute index mi, creating it sized for the
+// source's services.
+func (a *audience) minute(mi int64) *minute { return a.st.minute(mi, len(a.w.services)) }
+
 // release applies a held page view once the watermark has passed it: the
 // minutes before its own are closed first, so that its visit's changes to
 // the open-visit counts land in open minutes.
@@ -128,19 +130,19 @@ func (a *audience) visit(ev event) {
 	if ok && v.Day == d.Start && ev.T-v.Last <= visitGap {
 		oldEnd, newEnd := lastOpenMinute(v.Last, d.End), lastOpenMinute(ev.T, d.End)
 		if newEnd != oldEnd {
-			st.minute(oldEnd+1, a.services).Delta++
-			st.minute(newEnd+1, a.services).Delta--
+			a.minute(oldEnd+1).Delta++
+			a.minute(newEnd+1).Delta--
 		}
 		v.Last = ev.T
 		st.Visits[ev.Visitor] = v
 		return
 	}
-	m := st.minute(floorDiv(ev.T, minuteNanos), a.services)
+	m := a.minute(floorDiv(ev.T, minuteNanos))
 	m.Visits[ev.Profile]++
 	m.Delta++
 	m.Dirty = true
 	st.Totals.Visits++
-	st.minute(lastOpenMinute(ev.T, d.End)+1, a.services).Delta--
+	a.minute(lastOpenMinute(ev.T, d.End)+1).Delta--
 	if !ok || v.Day != d.Start {
 		a.addVisitor(ev.Visitor, ev.Profile, d)
 	}
@@ -190,7 +192,7 @@ func (a *audience) closeBefore(end int64) {
 			continue
 		}
 		if m == nil {
-			m = st.minute(st.NextClose, a.services)
+			m = a.minute(st.NextClose)
 		}
 		st.Running += m.Delta
 		m.Open = st.Running

@@ -78,12 +78,9 @@ func (m *minute) count(ev *event, bounds []float64, services int) {
 // sinks only read (collector.Sink): rendering is most of an import's work
 // per point when the ENT is small.
 type pointWriter struct {
-	site          collector.Site
-	services      []string
-	profiles      []string // collector.Profiles()
-	classes       []string // collector.Classes()
-	statusClasses []string // collector.StatusClasses()
-	bounds        []string // collector.DurationBucketFields()
+	site     collector.Site
+	services []string
+	bounds   []string // collector.DurationBucketFields()
 
 	active   map[string]string
 	traffic  []map[string]string   // [profile]
@@ -94,10 +91,9 @@ type pointWriter struct {
 }
 
 func newPointWriter(site collector.Site, services []string) *pointWriter {
-	w := &pointWriter{site: site, services: services, profiles: collector.Profiles(), classes: collector.Classes(),
-		statusClasses: collector.StatusClasses(), bounds: collector.DurationBucketFields()}
+	w := &pointWriter{site: site, services: services, bounds: collector.DurationBucketFields()}
 	w.active = w.tags()
-	for _, prof := range w.profiles {
+	for _, prof := range collector.Profiles() {
 		w.traffic = append(w.traffic, w.tags(collector.TagProfile, prof))
 		var svc, per []map[string]string
 		for _, s := range services {
@@ -108,9 +104,9 @@ func newPointWriter(site collector.Site, services []string) *pointWriter {
 		}
 		w.service, w.visitors = append(w.service, svc), append(w.visitors, per)
 	}
-	for _, class := range w.classes {
+	for _, class := range collector.Classes() {
 		var req []map[string]string
-		for _, sc := range w.statusClasses {
+		for _, sc := range collector.StatusClasses() {
 			req = append(req, w.tags(collector.TagClass, class, collector.TagStatusClass, sc))
 		}
 		w.requests, w.duration = append(w.requests, req), append(w.duration, w.tags(collector.TagClass, class))
@@ -129,7 +125,7 @@ func (w *pointWriter) tags(kv ...string) map[string]string {
 // appendMinute renders the non-empty series of minute index mi.
 func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) []collector.Point {
 	at := time.Unix(0, mi*minuteNanos).UTC()
-	for p := range w.profiles {
+	for p := range collector.NumProfiles {
 		if m.Visits[p] > 0 || m.PageViews[p] > 0 {
 			out = append(out, collector.Point{Measurement: collector.MeasTraffic, Time: at, Tags: w.traffic[p],
 				Fields: map[string]any{collector.FieldVisits: m.Visits[p], collector.FieldPageViews: m.PageViews[p]}})
@@ -141,8 +137,8 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 			}
 		}
 	}
-	for c := range w.classes {
-		for s := range w.statusClasses {
+	for c := range collector.NumClasses {
+		for s := range collector.NumStatusClasses {
 			cell := m.Req[c][s]
 			if cell.Requests == 0 {
 				continue

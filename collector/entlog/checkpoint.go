@@ -23,7 +23,7 @@ const checkpointVersion = 3
 
 // checkpoint is everything Stream needs to continue exactly where a
 // durable state left off: file identities and offsets, and the engine's
-// whole State (events still in the reorder buffer, open and rewritable
+// whole State (page views still in the reorder buffer, open and rewritable
 // minutes, current visits, visitor sets). Identities appear only as salted
 // Keys.
 type checkpoint struct {

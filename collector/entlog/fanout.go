@@ -19,11 +19,9 @@ type batch struct {
 	file    string
 	lineNo  int64 // number of the line before the first one
 
-	events  []event
-	bad     []badLine
-	unknown []bool  // per event: unknown raw profile
-	evLines []int64 // per event: its line number
-	done    chan struct{}
+	lines []guardedLine // the parsed lines, in order
+	bad   []badLine
+	done  chan struct{}
 }
 
 type badLine struct {
@@ -33,7 +31,7 @@ type badLine struct {
 
 func (b *batch) reset(file string, lineNo int64) {
 	b.data, b.ends, b.tooLong, b.file, b.lineNo = b.data[:0], b.ends[:0], b.tooLong[:0], file, lineNo
-	b.events, b.bad, b.unknown, b.evLines = b.events[:0], b.bad[:0], b.unknown[:0], b.evLines[:0]
+	b.lines, b.bad = b.lines[:0], b.bad[:0]
 }
 
 // fanout parses batches on every core and applies them to the pipeline in
@@ -111,9 +109,7 @@ func (b *batch) parse(st *stage) {
 			b.bad = append(b.bad, badLine{reason, b.lineNo + int64(i) + 1})
 			continue
 		}
-		b.events = append(b.events, ev)
-		b.unknown = append(b.unknown, unknown)
-		b.evLines = append(b.evLines, b.lineNo+int64(i)+1)
+		b.lines = append(b.lines, guardedLine{ev: ev, unknown: unknown, file: b.file, lineNo: b.lineNo + int64(i) + 1})
 	}
 }
 
@@ -124,8 +120,8 @@ func (f *fanout) applyBatch(b *batch) {
 	for _, bad := range b.bad {
 		f.p.reject(bad.reason, b.file, bad.lineNo)
 	}
-	for i, ev := range b.events {
-		f.p.importLine(guardedLine{ev: ev, unknown: b.unknown[i], file: b.file, lineNo: b.evLines[i]})
+	for _, l := range b.lines {
+		f.p.importLine(l)
 	}
 }
 

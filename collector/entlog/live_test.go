@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -306,7 +307,7 @@ func TestStreamRejectsFutureLines(t *testing.T) {
 		func() bool { return false }); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := results(stats), map[string]float64{collector.ResultParsed: 30, collector.ResultFuture: 2}; !mapsEqual(got, want) {
+	if got, want := results(stats), map[string]float64{collector.ResultParsed: 30, collector.ResultFuture: 2}; !maps.Equal(got, want) {
 		t.Errorf("results %v, want %v", got, want)
 	}
 	if n := upserted(rec.Points(), collector.MeasTraffic, collector.FieldPageViews); n != 30 {
@@ -322,24 +323,12 @@ func TestStreamRejectsFutureLines(t *testing.T) {
 		func() bool { return false }); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := results(stats), map[string]float64{collector.ResultParsed: 5}; !mapsEqual(got, want) {
+	if got, want := results(stats), map[string]float64{collector.ResultParsed: 5}; !maps.Equal(got, want) {
 		t.Errorf("after a restart, results %v, want %v", got, want)
 	}
 	if n := upserted(rec.Points(), collector.MeasTraffic, collector.FieldPageViews); n != 35 {
 		t.Errorf("%d page views published after the restart, want 35", n)
 	}
-}
-
-func mapsEqual(a, b map[string]float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestStreamRecoversWedgedCheckpoint: entpipe before max_future accepted
@@ -529,7 +518,7 @@ func TestStreamCountsEveryLineOnce(t *testing.T) {
 		}
 	}
 	want := map[string]float64{collector.ResultParsed: 35, collector.ResultTooLate: 5, ReasonMalformed: 5, collector.ResultFuture: 5, ReasonTooLong: 1}
-	if total != 51 || !mapsEqual(byResult, want) {
+	if total != 51 || !maps.Equal(byResult, want) {
 		t.Errorf("results %v (%v lines), want %v (51 lines, each once)", byResult, total, want)
 	}
 }

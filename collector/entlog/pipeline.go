@@ -21,8 +21,6 @@ type pipeline struct {
 	aud    *audience
 	points []collector.Point
 
-	window  int64 // reorder_window
-	horizon int64
 	// futureAt is the time after which a line is future: max_future after
 	// the wall clock as of the last refresh (see refresh).
 	futureAt int64
@@ -54,7 +52,6 @@ func (s *Source) newPipeline() (*pipeline, error) {
 	}
 	p := &pipeline{
 		src: s, st: st,
-		window: int64(s.cfg.ReorderWindow), horizon: int64(s.cfg.Horizon),
 		ahead:          aheadGuard{limit: int64(s.cfg.MaxFuture), confirm: aheadConfirm},
 		unknownProfile: s.opts.Stats.Counter(collector.MetricLabelOverflows, collector.LabelSource, s.name, collector.LabelLabel, collector.TagProfile),
 		results:        map[string]int64{}, published: map[string]int64{}, counters: map[string]*collector.Counter{},
@@ -74,25 +71,28 @@ func (s *Source) newPipeline() (*pipeline, error) {
 // at most that many lines old, without reading the clock per line.
 func (p *pipeline) refresh(now time.Time) { p.futureAt = now.UnixNano() + int64(p.src.cfg.MaxFuture) }
 
-// line processes one line of a followed file (run). It returns the line's
-// event time and true when the line was parsed and counted.
+// line processes one line of a followed file (run): a parsed line beyond
+// the wall clock's future limit is future, any other goes to accept. It
+// returns the line's event time and true when the line was parsed and
+// counted.
 func (p *pipeline) line(b []byte, file string, lineNo int64) (int64, bool) {
 	ev, reason, unknown := p.st.event(b)
-	if reason != "" {
+	switch {
+	case reason != "":
 		p.reject(reason, file, lineNo)
 		return 0, false
+	case ev.T > p.futureAt:
+		p.reject(resultFuture, file, lineNo)
+		return ev.T, false
 	}
 	return ev.T, p.accept(guardedLine{ev: ev, unknown: unknown, file: file, lineNo: lineNo})
 }
 
-// accept counts a parsed line as future, too_late or parsed, handing the
-// parsed ones to the engine, and reports whether it was parsed.
+// accept counts a parsed line, already checked against the future limit
+// (line, importLine), as too_late or parsed, handing the parsed ones to
+// the engine, and reports whether it was parsed.
 func (p *pipeline) accept(l guardedLine) bool {
-	switch {
-	case l.ev.T > p.futureAt:
-		p.reject(resultFuture, l.file, l.lineNo)
-		return false
-	case !p.aud.add(l.ev):
+	if !p.aud.add(l.ev) {
 		p.reject(resultTooLate, l.file, l.lineNo)
 		return false
 	}
@@ -137,7 +137,7 @@ func (p *pipeline) rejectAhead(l guardedLine) { p.reject(resultFuture, l.file, l
 // further than horizon behind the newest line: a line older than that
 // would be too late anyway, and held page views stay bounded.
 func (p *pipeline) progress(complete int64) {
-	p.aud.advance(max(complete-p.window, p.aud.st.Held.MaxSeen-p.horizon))
+	p.aud.advance(max(complete-int64(p.src.cfg.ReorderWindow), p.aud.st.Held.MaxSeen-p.aud.horizon))
 }
 
 // reject counts a line that is not parsed and logs a sample of them: at

@@ -80,11 +80,12 @@ func (st *stage) event(line []byte) (ev event, reason string, unknownProfile boo
 	return ev, "", unknownProfile
 }
 
-// classIndex is class's index in collector.Classes(). The Classifier
-// returns only those; anything else would be a page, the rule's last case.
+// classIndex is class's index in collector.Classes(), the only classes
+// the Classifier returns.
 func classIndex(class string) uint8 {
-	if i := collector.ClassIndex(class); i >= 0 {
-		return uint8(i)
+	i := collector.ClassIndex(class)
+	if i < 0 {
+		panic("BUG: the classifier returned " + class + ", not in collector.Classes()")
 	}
-	return uint8(collector.ClassIndex(collector.ClassPage))
+	return uint8(i)
 }

@@ -8,7 +8,7 @@ import (
 
 // State is the audience engine's whole mutable state, as one value: what a
 // checkpoint saves and a restart restores. The engine's other parts keep
-// only configuration and caches rebuilt at start (the reorder window, the
+// only configuration and caches rebuilt at start (the horizon, the
 // calendar, the point writer), so a field added here is checkpointed and
 // restored with no change to the checkpoint code, and state kept anywhere
 // else is a bug. TestStateRoundTrip fills every field by reflection and
@@ -29,7 +29,7 @@ import (
 // periods are indexes in collector's vocabularies.
 type State struct {
 	Clock     int64 // the watermark: page views before it are applied, minutes before it closed
-	NextClose int64 // first minute not yet closed; 0 before the first event
+	NextClose int64 // first minute not yet closed; 0 until the first watermark advance or finish
 	Running   int64 // open visits at the end of minute NextClose-1
 	LastSweep int64 // minute of the last eviction of old visits
 

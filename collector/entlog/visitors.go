@@ -33,10 +33,12 @@ func (c *calendar) dayOf(t int64) day {
 		return c.last
 	}
 	y, m, d := time.Unix(0, t).In(c.loc).Date()
-	start, end := c.bounds(collector.PeriodDay, y, m, d)
-	c.last = day{Start: start, End: end}
 	for kind, name := range c.periods {
-		c.last.Periods[kind], _ = c.bounds(name, y, m, d)
+		start, end := c.bounds(name, y, m, d)
+		c.last.Periods[kind] = start
+		if name == collector.PeriodDay {
+			c.last.Start, c.last.End = start, end
+		}
 	}
 	return c.last
 }
