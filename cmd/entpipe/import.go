@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -80,7 +79,7 @@ dropped, counted in the summary with the first reason, and the exit code is 1.`)
 	}
 	if rejected > 0 {
 		fmt.Fprintf(io.out, "rejected:        %d points refused by InfluxDB and dropped; first: %s\n", rejected, firstReject)
-		if strings.Contains(firstReject, "beyond retention policy") {
+		if influx.BeyondRetention(firstReject) {
 			fmt.Fprintf(io.out, "  the points are older than the retention policy of %s: raise influx.retention, run `entpipe influx setup`, then import again\n", cfg.Influx.Bucket)
 		}
 	}
@@ -107,7 +106,7 @@ dropped, counted in the summary with the first reason, and the exit code is 1.`)
 	if n := stats.Counter(collector.MetricSpoolCorrupt).Value(); n > 0 {
 		// Batches of this import or of an earlier process on this data_dir.
 		log.Error("damaged spool records dropped: their batches are not in InfluxDB; check the disk, then import the period again",
-			"dir", filepath.Join(cfg.DataDir, "spool"), "corrupt_records", n)
+			"dir", influx.SpoolDir(cfg.DataDir), "corrupt_records", n)
 		status = exitRuntime
 	}
 	return status

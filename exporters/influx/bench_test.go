@@ -17,7 +17,7 @@ import (
 // an ent_requests bucket total (5 tags, 4 fields, ~150 bytes of line
 // protocol); every point is a distinct series-time, as in an import.
 //
-//	go test -run '^$' -bench BenchmarkWrite -benchtime 300000x ./exporters/influx/
+//	go test -run '^$' -bench BenchmarkWrite -benchtime 300000x -benchmem ./exporters/influx/
 func BenchmarkWrite(b *testing.B) {
 	s := influxtest.Start(b)
 	for _, size := range []int{1000, 5000, 10000} {
@@ -32,13 +32,14 @@ func BenchmarkWrite(b *testing.B) {
 }
 
 // benchWrite writes b.N points, series of their own (the ent tag names
-// the configuration), through a sink so configured.
+// the configuration), through a sink so configured, straight to influxd
+// (DirectURL): the figures must not include the test proxy's copies.
 func benchWrite(b *testing.B, s *influxtest.Server, size int, gzip bool, inFlight int) {
 	classes := []string{collector.ClassPage, collector.ClassStatic, collector.ClassAPI, collector.ClassDownload, collector.ClassBot, collector.ClassHealth}
 	statuses := []string{"2xx", "3xx", "4xx", "5xx"}
 	start := time.Date(2020, 3, 16, 0, 0, 0, 0, time.UTC)
 	ent := fmt.Sprintf("ent%d-%v-%d", size, gzip, inFlight)
-	cfg := testConfig(s.URL, s.Bucket)
+	cfg := testConfig(s.DirectURL(), s.Bucket)
 	cfg.BatchSize, cfg.GZip, cfg.FlushInterval, cfg.Concurrency = size, gzip, time.Second, inFlight
 	sink, err := influx.New(cfg, influx.Options{DataDir: b.TempDir()})
 	if err != nil {

@@ -75,7 +75,7 @@ func (h *harness) value(name string, labels ...string) float64 {
 // spoolFiles lists the segment files on disk.
 func (h *harness) spoolFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(h.dir, "spool", "*.spool"))
+	files, err := filepath.Glob(filepath.Join(influx.SpoolDir(h.dir), "*.spool"))
 	if err != nil {
 		t.Fatal(err)
 	}

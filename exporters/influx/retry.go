@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,14 @@ const (
 	ReasonRejected     = "rejected"     // other 4xx: bad points, bisected and dropped
 	ReasonSpool        = "spool"        // the spool could not be written (disk full, permissions)
 )
+
+// BeyondRetention reports whether reason, a rejection's as Sink.Rejected
+// returns it, is InfluxDB refusing points older than the retention policy
+// ("partial write: points beyond retention policy dropped=N"): the points
+// are fine, the retention is too short for them.
+func BeyondRetention(reason string) bool {
+	return strings.Contains(reason, "beyond retention policy")
+}
 
 var droppedRe = regexp.MustCompile(`partial write: .*dropped=(\d+)`)
 

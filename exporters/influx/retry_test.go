@@ -114,12 +114,8 @@ func TestRetries(t *testing.T) {
 			if err := sink.Close(ctx); err != nil {
 				t.Fatal(err)
 			}
-			var want []string
-			for _, p := range pts {
-				want = append(want, lineOf(t, p))
-			}
-			if got := strings.Join(fake.accepted, "\n"); got != strings.Join(want, "\n") {
-				t.Fatalf("accepted:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+			if got, want := strings.Join(fake.accepted, "\n"), linesOf(t, pts); got != want {
+				t.Fatalf("accepted:\n%s\nwant:\n%s", got, want)
 			}
 			if len(delays) != len(tc.script) {
 				t.Fatalf("delays %v, want one per failed try (%d)", delays, len(tc.script))
@@ -150,11 +146,14 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-// lineOf renders p as the sink must send it.
-func lineOf(t *testing.T, p collector.Point) string {
+// linesOf renders pts as the sink must send them, one line each.
+func linesOf(t *testing.T, pts []collector.Point) string {
 	t.Helper()
-	_, line := collectortest.Line(p)
-	return line
+	lines := make([]string, len(pts))
+	for i, p := range pts {
+		_, lines[i] = collectortest.Line(p)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // TestFlushWaitsUntilDurable holds InfluxDB's answer: Flush must not
@@ -202,13 +201,6 @@ func TestConcurrentWritesKeepBucketOrder(t *testing.T) {
 	minute := func(m, round int) []collector.Point {
 		return traffic{minutes: 1, start: time.Date(2020, 3, 30, 8, m, 0, 0, time.UTC)}.round(round)
 	}
-	body := func(pts []collector.Point) string {
-		var lines []string
-		for _, p := range pts {
-			lines = append(lines, lineOf(t, p))
-		}
-		return strings.Join(lines, "\n")
-	}
 	a1, b, a2, c := minute(0, 0), minute(1, 0), minute(0, 1), minute(2, 0)
 	for _, pts := range [][]collector.Point{a1, b, a2, c} {
 		if err := h.sink.Write(context.Background(), pts); err != nil {
@@ -220,11 +212,11 @@ func TestConcurrentWritesKeepBucketOrder(t *testing.T) {
 		defer fake.mu.Unlock()
 		return maps.Clone(fake.held)
 	}
-	waitFor(t, "C in flight", 10*time.Second, func() bool { return held()[body(c)] })
-	if got := held(); len(got) != 3 || !got[body(a1)] || !got[body(b)] || got[body(a2)] {
+	waitFor(t, "C in flight", 10*time.Second, func() bool { return held()[linesOf(t, c)] })
+	if got := held(); len(got) != 3 || !got[linesOf(t, a1)] || !got[linesOf(t, b)] || got[linesOf(t, a2)] {
 		var names []string
 		for name, pts := range map[string][]collector.Point{"A1": a1, "B": b, "A2": a2, "C": c} {
-			if got[body(pts)] {
+			if got[linesOf(t, pts)] {
 				names = append(names, name)
 			}
 		}
@@ -236,7 +228,7 @@ func TestConcurrentWritesKeepBucketOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake.mu.Lock()
-	order := slices.Index(fake.accepted, body(a1)) < slices.Index(fake.accepted, body(a2))
+	order := slices.Index(fake.accepted, linesOf(t, a1)) < slices.Index(fake.accepted, linesOf(t, a2))
 	n := len(fake.accepted)
 	fake.mu.Unlock()
 	if n != 4 || !order {
@@ -267,11 +259,7 @@ func TestConcurrentWritesKeepBucketOrderAcrossRetries(t *testing.T) {
 				if err := sink.Write(context.Background(), pts); err != nil {
 					t.Fatal(err)
 				}
-				var lines []string
-				for _, p := range pts {
-					lines = append(lines, lineOf(t, p))
-				}
-				round = append(round, strings.Join(lines, "\n"))
+				round = append(round, linesOf(t, pts))
 			}
 			rounds = append(rounds, round)
 		}
@@ -322,11 +310,7 @@ func TestCloseSpoolsWhatIsInMemory(t *testing.T) {
 	defer srv2.Close()
 	h2 := newHarness(t, testConfig(srv2.URL, "db/rp"), dir)
 	h2.close(t, 10*time.Second)
-	var want []string
-	for _, p := range pts {
-		want = append(want, lineOf(t, p))
-	}
-	if got := strings.Join(fake.accepted, "\n"); got != strings.Join(want, "\n") {
-		t.Fatalf("delivered by the next run:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	if got, want := strings.Join(fake.accepted, "\n"), linesOf(t, pts); got != want {
+		t.Fatalf("delivered by the next run:\n%s\nwant:\n%s", got, want)
 	}
 }

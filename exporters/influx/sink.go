@@ -21,9 +21,15 @@ import (
 // Options are the process-level dependencies of a Sink. DataDir is
 // required; a nil Stats or Log gives private metrics and no logs.
 type Options struct {
-	DataDir string           // spool in DataDir/spool
+	DataDir string           // spool in SpoolDir(DataDir)
 	Stats   *collector.Stats // entpipe_influx_* and entpipe_spool_* names from collector/schema.go
 	Log     *slog.Logger
+}
+
+// SpoolDir returns the spool directory of a Sink whose Options.DataDir is
+// dataDir, for the messages that name it.
+func SpoolDir(dataDir string) string {
+	return filepath.Join(dataDir, "spool")
 }
 
 // ErrClosed is returned by Write and Flush after Close.
@@ -116,7 +122,7 @@ func newSink(cfg Config, opts Options, sleep func(context.Context, time.Duration
 		stats = collector.NewStats()
 	}
 	m := newMetrics(stats)
-	sp, err := openSpool(filepath.Join(opts.DataDir, "spool"), cfg.SpoolMaxSize, log, m.corrupt)
+	sp, err := openSpool(SpoolDir(opts.DataDir), cfg.SpoolMaxSize, log, m.corrupt)
 	if err != nil {
 		return nil, fmt.Errorf("influx: %w", err)
 	}

@@ -274,15 +274,7 @@ func TestCloseKeepsSpoolBound(t *testing.T) {
 	if werr := <-done; !errors.Is(werr, influx.ErrClosed) {
 		t.Errorf("blocked writer: err = %v, want ErrClosed", werr)
 	}
-	var onDisk int64
-	for _, f := range h.spoolFiles(t) {
-		fi, err := os.Stat(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		onDisk += fi.Size()
-	}
-	if onDisk > influx.MinSpoolSize {
+	if onDisk := influx.SpoolFileBytes(t, influx.SpoolDir(h.dir)); onDisk > influx.MinSpoolSize {
 		t.Errorf("%d bytes of spool on disk after Close, bound %d", onDisk, influx.MinSpoolSize)
 	}
 }

@@ -85,9 +85,8 @@ type spool struct {
 	bytes    int64    // pending bytes, headers included
 	disk     int64    // bytes of the segment files: what the bound limits
 	w        *segment // segment appended to; nil until the first append
-	wsize    int64
 	nextID   uint64
-	freed    chan struct{} // closed and replaced when bytes decrease
+	freed    chan struct{} // closed and replaced when a segment file is removed (disk decreases)
 	appended chan struct{} // closed and replaced on append
 }
 
@@ -243,16 +242,17 @@ func (s *spool) segPath(id uint64) string {
 }
 
 // append writes payload as a record and fsyncs it, unless its bound
-// forbids it: then it appends nothing and returns a channel closed when
-// records are freed, to wait on before trying again. The spool is full when
-// it is not empty and its files would exceed the bound (acknowledged
-// records of a segment not yet drained whole count: they are on disk). A
-// batch larger than the bound is accepted into an empty spool (no file
-// left then), so a full spool always drains and the files never exceed the
-// bound by more than one batch. The check and the write are one step under
-// the lock: concurrent writers cannot both pass the check and overshoot.
-// On error the segment is abandoned (a partial record may end it), so later
-// records go to a new one.
+// forbids it: then it appends nothing and returns a channel closed when a
+// drained segment file is removed (only that shrinks the files), to wait
+// on before trying again. The spool is full when it is not empty and its
+// files would exceed the bound (acknowledged records of a segment not yet
+// drained whole count: they are on disk). A batch larger than the bound is
+// accepted into an empty spool (no file left then), so a full spool always
+// drains and the files never exceed the bound by more than one batch. The
+// check and the write are one step under the lock: concurrent writers
+// cannot both pass the check and overshoot. On error the segment is
+// abandoned (a partial record may end it), so later records go to a new
+// one.
 func (s *spool) append(payload []byte, now time.Time) (full <-chan struct{}, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -260,7 +260,7 @@ func (s *spool) append(payload []byte, now time.Time) (full <-chan struct{}, err
 	if len(s.records) > 0 && s.disk+size > s.max {
 		return s.freed, nil
 	}
-	if s.w == nil || (s.wsize > 0 && s.wsize+size > s.segMax) {
+	if s.w == nil || (s.w.size > 0 && s.w.size+size > s.segMax) {
 		if err := s.rotate(); err != nil {
 			return nil, err
 		}
@@ -271,6 +271,7 @@ func (s *spool) append(payload []byte, now time.Time) (full <-chan struct{}, err
 	binary.LittleEndian.PutUint64(buf[12:20], uint64(now.UnixNano()))
 	buf = append(buf, payload...)
 	binary.LittleEndian.PutUint32(buf[4:8], crc32.Checksum(buf[8:], castagnoli))
+	off := s.w.size
 	written, err := s.w.f.Write(buf)
 	s.w.size += int64(written)
 	s.disk += int64(written)
@@ -284,9 +285,8 @@ func (s *spool) append(payload []byte, now time.Time) (full <-chan struct{}, err
 		s.abandon()
 		return nil, fmt.Errorf("spool: fsync %s: %w", path, err)
 	}
-	s.records = append(s.records, record{seg: s.w, off: s.wsize, n: len(payload), at: now, size: size})
+	s.records = append(s.records, record{seg: s.w, off: off, n: len(payload), at: now, size: size})
 	s.w.pending++
-	s.wsize += size
 	s.bytes += size
 	close(s.appended)
 	s.appended = make(chan struct{})
@@ -307,7 +307,7 @@ func (s *spool) rotate() error {
 	}
 	s.nextID++
 	seg.f = f
-	s.w, s.wsize = seg, 0
+	s.w = seg
 	return nil
 }
 
@@ -343,7 +343,10 @@ func (s *spool) head() (payload []byte, ok bool, appended <-chan struct{}, err e
 }
 
 // ack removes the oldest record, deleting its segment when it was the last
-// pending one there.
+// pending one there. Only then do the files shrink, so only then are the
+// writers waiting for room woken. None waits forever: a writer waits only
+// while records are pending, and the last pending record of each segment,
+// the spool's last one included, removes its segment here.
 func (s *spool) ack() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -351,8 +354,6 @@ func (s *spool) ack() error {
 	s.records = s.records[1:]
 	s.bytes -= r.size
 	r.seg.pending--
-	close(s.freed)
-	s.freed = make(chan struct{})
 	if r.seg.pending > 0 {
 		return nil
 	}
@@ -361,6 +362,8 @@ func (s *spool) ack() error {
 	}
 	r.seg.f.Close()
 	s.disk -= r.seg.size
+	close(s.freed)
+	s.freed = make(chan struct{})
 	if err := removeFile(r.seg.path); err != nil {
 		return err
 	}

@@ -81,6 +81,21 @@ func segments(t *testing.T, dir string) []string {
 	return files
 }
 
+// SpoolFileBytes sums the sizes of the segment files in dir, what the
+// spool's bound limits (exported for the sink's tests).
+func SpoolFileBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	for _, f := range segments(t, dir) {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += fi.Size()
+	}
+	return n
+}
+
 // TestSpoolOrderAcrossSegmentsAndReopen appends records over several
 // segments, reopens the directory as a new process would, and drains it:
 // same records, same order, every file removed once drained.
@@ -249,17 +264,6 @@ func TestSpoolBound(t *testing.T) {
 	sp, _, _ := testSpool(t, dir)
 	defer sp.close()
 	payload := []byte(testRecord(0))
-	onDisk := func() int64 {
-		var n int64
-		for _, f := range segments(t, dir) {
-			fi, err := os.Stat(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n += fi.Size()
-		}
-		return n
-	}
 	appended := 0
 	for ; ; appended++ {
 		full, err := sp.append(payload, spoolEpoch)
@@ -269,7 +273,7 @@ func TestSpoolBound(t *testing.T) {
 		if full != nil {
 			break
 		}
-		if d := onDisk(); d > MinSpoolSize {
+		if d := SpoolFileBytes(t, dir); d > MinSpoolSize {
 			t.Fatalf("after %d records: %d bytes on disk, bound %d", appended+1, d, MinSpoolSize)
 		}
 	}
@@ -284,7 +288,7 @@ func TestSpoolBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	if full, err := sp.append(payload, spoolEpoch); err != nil || full == nil {
-		t.Errorf("room announced with %d bytes on disk, bound %d (err %v)", onDisk(), MinSpoolSize, err)
+		t.Errorf("room announced with %d bytes on disk, bound %d (err %v)", SpoolFileBytes(t, dir), MinSpoolSize, err)
 	}
 	for {
 		if _, ok, _, _ := sp.head(); !ok {
