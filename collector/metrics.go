@@ -70,7 +70,7 @@ func ExporterMetrics() []MetricDef {
 		{MetricResponseBytes, CounterType, requests,
 			"Bytes sent in responses, by class and status class."},
 		{MetricRequestMaxDuration, GaugeType, requests,
-			"Longest request of the newest minute, by class and status class."},
+			"Longest request of the newest ten-minute block, by class and status class."},
 		{MetricRequestDuration, HistogramType, with(TagClass),
 			"Request time of the requests whose log format records it, by class."},
 		{MetricOpenVisits, GaugeType, site,

@@ -1,6 +1,9 @@
 package collector
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // This file is the one table of entpipe's names: the InfluxDB schema of
 // docs/design.md#influxdb-schema (every measurement, tag, field and
@@ -13,9 +16,9 @@ import "strconv"
 // Measurements.
 const (
 	MeasTraffic         = "ent_traffic"          // 1 min: visits started and page views by profile
-	MeasService         = "ent_service"          // 1 min: page views by profile and service
-	MeasRequests        = "ent_requests"         // 1 min: every request by class and status class
-	MeasRequestDuration = "ent_request_duration" // 1 min: request-time histogram by class (formats with a duration)
+	MeasService         = "ent_service"          // 10 min: page views by profile and service
+	MeasRequests        = "ent_requests"         // 10 min: every request by class and status class
+	MeasRequestDuration = "ent_request_duration" // 10 min: request-time histogram by class (formats with a duration)
 	MeasActive          = "ent_active"           // 1 min: visits in progress at the end of the minute
 	MeasVisitors        = "ent_visitors"         // day/week/month: exact unique visitors by profile
 	MeasEnseigno        = "enseigno_usage"       // day: Enseigno tutoring usage by discipline
@@ -230,6 +233,18 @@ type MeasurementSchema struct {
 	Tags   []string
 	Fields map[string]FieldKind
 }
+
+// Bucket widths of the ENT measurements (docs/design.md#influxdb-schema).
+// The load curves, ent_traffic and ent_active, are by the minute; their
+// breakdowns, ent_service, ent_requests and ent_request_duration, by ten
+// minutes: their series are many and a small ENT's minute is sparse, so
+// minute buckets made InfluxDB ingest almost a point a log line. Ten
+// minutes is the bulletin's intraday resolution; live values are in
+// Prometheus. Both divide an hour, so buckets align on Paris time too.
+const (
+	MinuteBucket    = time.Minute
+	BreakdownBucket = 10 * time.Minute
+)
 
 // Schema returns the description of every measurement, freshly allocated.
 func Schema() []MeasurementSchema {

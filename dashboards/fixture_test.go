@@ -190,14 +190,17 @@ func fixture() []fpoint {
 		})
 		for _, e := range ents[:2] {
 			for _, class := range []string{collector.ClassPage, collector.ClassStatic} {
+				if !t.Equal(t.Truncate(collector.BreakdownBucket)) {
+					break // breakdowns are by ten minutes
+				}
 				add(collector.MeasRequestDuration, t, site(e, collector.TagClass, class), map[string]float64{
 					collector.FieldDurationCount: 1 + n(500), collector.FieldDurationSumSeconds: n(40000) / 100,
 				})
 			}
 		}
 	}
-	// Services over the last 8 days, every 13 minutes.
-	for t := fixtureNow.Add(-8 * 24 * time.Hour); t.Before(fixtureNow.Add(time.Hour)); t = t.Add(13 * time.Minute) {
+	// Services over the last 8 days, every ten-minute block.
+	for t := fixtureNow.Add(-8 * 24 * time.Hour).Truncate(collector.BreakdownBucket); t.Before(fixtureNow.Add(time.Hour)); t = t.Add(collector.BreakdownBucket) {
 		for _, e := range []fixtureENT{ents[0], ents[2]} {
 			for _, svc := range []string{"messagerie", "cahier_textes", "vie_scolaire"} {
 				p := collector.Profiles()[r.IntN(len(collector.Profiles()))]

@@ -209,3 +209,37 @@ func TestQueriesUseSchema(t *testing.T) {
 		t.Fatalf("only %d InfluxQL queries found", n)
 	}
 }
+
+// TestBreakdownPanelsMinInterval: a panel drawing a breakdown (ent_service,
+// ent_requests, ent_request_duration, stored by ten minutes) by
+// $__interval has a min interval of ten minutes; the others have none of
+// their own. The query test cannot see it: a finer interval returns the
+// same sums, as one full interval and nine empty ones.
+func TestBreakdownPanelsMinInterval(t *testing.T) {
+	breakdowns := 0
+	for _, b := range boards(t) {
+		for _, p := range panels(b) {
+			want := ""
+			for _, q := range influxTargets(p) {
+				for _, m := range []string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration} {
+					if strings.Contains(q.Query, `FROM "`+m+`"`) && strings.Contains(q.Query, "GROUP BY time($__interval)") {
+						want = "10m"
+					}
+				}
+			}
+			got := ""
+			if p.Interval != nil {
+				got = *p.Interval
+			}
+			if got != want {
+				t.Errorf("%s / %s: min interval %q, want %q", *b.Uid, *p.Title, got, want)
+			}
+			if want != "" {
+				breakdowns++
+			}
+		}
+	}
+	if breakdowns < 3 {
+		t.Errorf("%d panels draw a breakdown by $__interval, want at least 3: the test checks nothing", breakdowns)
+	}
+}

@@ -24,13 +24,31 @@ const unitCount = "locale"
 
 // target is one query of a panel with the legend it draws.
 type target struct {
-	query  cog.Builder[variants.Dataquery]
-	ds     common.DataSourceRef
-	legend string
+	query    cog.Builder[variants.Dataquery]
+	ds       common.DataSourceRef
+	legend   string
+	interval string // the smallest $__interval the query may get; "": the datasource's
 }
 
 func influx(ref, query, alias string) target {
-	return target{query: influxSeries(ref, query, alias), ds: influxRef(), legend: alias}
+	return target{query: influxSeries(ref, query, alias), ds: influxRef(), legend: alias, interval: minInterval(query)}
+}
+
+// minInterval is the smallest $__interval of an InfluxQL query: the bucket
+// of the breakdowns (collector.BreakdownBucket) when it reads one of them
+// by $__interval, else none (the datasource's, one minute). A finer
+// interval would draw each ten-minute point as one full interval and nine
+// empty ones.
+func minInterval(query string) string {
+	if !strings.Contains(query, "$__interval") {
+		return ""
+	}
+	for _, m := range []string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration} {
+		if strings.Contains(query, `FROM "`+m+`"`) {
+			return fmt.Sprintf("%dm", collector.BreakdownBucket/time.Minute)
+		}
+	}
+	return ""
 }
 
 // prom is a PromQL target; legend uses Prometheus' {{label}} templating.
@@ -197,6 +215,11 @@ func timeseriesPanel(title, description string, l look, targets ...target) *time
 		stacking = common.StackingModeNormal
 	}
 	p.Stacking(common.NewStackingConfigBuilder().Mode(stacking).Group("A"))
+	for _, t := range targets {
+		if t.interval != "" {
+			p.Interval(t.interval)
+		}
+	}
 	if l.gaps > 0 {
 		p.SpanNulls(common.BoolOrFloat64{Float64: &l.gaps})
 	} else {

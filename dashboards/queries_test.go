@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
 	"github.com/entpipe/entpipe/dashboards/grafanatest"
 	"github.com/entpipe/entpipe/exporters/influx/influxtest"
 )
@@ -41,9 +43,19 @@ func selections(b *Board) []map[string][]string {
 	return []map[string][]string{{}}
 }
 
-// windows are the ranges a board is looked at over: its own, and for a
-// live board also a week, where $__interval is 10m rather than 1m.
-func windows(t *testing.T, b *Board) []grafanatest.Window {
+// windows are the ranges panel p of board b is looked at over: the board's
+// own, and for a live board also a week, where $__interval is 10m rather
+// than 1m; $__interval never goes below the panel's min interval (the
+// breakdowns' ten minutes), else the datasource's.
+func windows(t *testing.T, b *Board, p *dashboard.Panel) []grafanatest.Window {
+	minInterval := influxMinInterval // the panel's own, else the datasource's
+	if p.Interval != nil {
+		d, err := time.ParseDuration(*p.Interval)
+		if err != nil {
+			t.Fatalf("%s / %s: interval %q: %v", *b.Uid, *p.Title, *p.Interval, err)
+		}
+		minInterval = d
+	}
 	ranges := [][2]string{{b.Time.From, b.Time.To}}
 	if strings.HasPrefix(b.Time.From, "now") {
 		ranges = append(ranges, [2]string{"now-7d", "now"})
@@ -56,7 +68,7 @@ func windows(t *testing.T, b *Board) []grafanatest.Window {
 		}
 		for _, vars := range selections(b) {
 			out = append(out, grafanatest.Window{From: from, To: to, Vars: vars,
-				Interval: grafanatest.Interval(from, to, influxMinInterval, maxDataPoints)})
+				Interval: grafanatest.Interval(from, to, minInterval, maxDataPoints)})
 		}
 	}
 	return out
@@ -84,7 +96,7 @@ func TestIntegrationPanelQueries(t *testing.T) {
 				}
 				used[target.Query] = true
 				nonEmpty := false
-				for _, w := range windows(t, b) {
+				for _, w := range windows(t, b, p) {
 					q, err := grafanatest.InfluxQL(target.Query, w)
 					if err != nil {
 						t.Fatal(err)

@@ -197,28 +197,28 @@ func TestCalibration(t *testing.T) {
 }
 
 // checkDSTDay: 29 March 2020 lasts 23 hours in Paris. The simulator's
-// health probe hits /healthz once a minute, so entpipe must hold exactly one
-// health request in each of the 1380 minutes, none missing (the skipped
-// 02:00–03:00 local hour is not a gap in UTC) and none counted twice; the
-// day's visitor total is stamped at local midnight (+01:00).
+// health probe hits /healthz once a minute, so entpipe must hold exactly ten
+// health requests in each of the day's 138 ten-minute blocks, none missing
+// (the skipped 02:00–03:00 local hour is not a gap in UTC) and none counted
+// twice; the day's visitor total is stamped at local midnight (+01:00).
 func checkDSTDay(t *testing.T, d importedDay) {
 	t.Helper()
 	from, to := d.bounds(t)
 	if hours := to.Sub(from).Hours(); hours != 23 {
 		t.Fatalf("29 March 2020 lasts %v hours in Europe/Paris, want 23", hours)
 	}
-	perMinute := map[time.Time]int64{}
+	perBlock := map[time.Time]int64{}
 	for _, p := range d.points {
 		if p.Measurement == collector.MeasRequests && p.Tags[collector.TagClass] == collector.ClassHealth {
-			perMinute[p.Time] += p.Fields[collector.FieldRequests].(int64)
+			perBlock[p.Time] += p.Fields[collector.FieldRequests].(int64)
 		}
 	}
-	if len(perMinute) != 1380 {
-		t.Errorf("health requests in %d distinct minutes on 29 March 2020, want 1380 (23 hours)", len(perMinute))
+	if len(perBlock) != 138 {
+		t.Errorf("health requests in %d distinct ten-minute blocks on 29 March 2020, want 138 (23 hours)", len(perBlock))
 	}
-	for m := from; m.Before(to); m = m.Add(time.Minute) {
-		if n := perMinute[m]; n != 1 {
-			t.Errorf("health requests at %s: %d, want 1", m.Format(time.RFC3339), n)
+	for b := from; b.Before(to); b = b.Add(collector.BreakdownBucket) {
+		if n := perBlock[b]; n != int64(collector.BreakdownBucket/time.Minute) {
+			t.Errorf("health requests in the block of %s: %d, want one a minute", b.Format(time.RFC3339), n)
 		}
 	}
 	var dayTotals []time.Time

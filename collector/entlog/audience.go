@@ -1,7 +1,9 @@
 package entlog
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/entpipe/entpipe/collector"
@@ -67,14 +69,13 @@ func (a *audience) add(ev event) bool {
 		return false
 	}
 	st.Held.MaxSeen = max(st.Held.MaxSeen, ev.T)
-	m := a.minute(floorDiv(ev.T, minuteNanos))
-	m.count(&ev, a.bounds, len(a.w.services))
+	st.count(&ev, a.bounds, len(a.w.services))
 	if !ev.PageView {
 		return true
 	}
 	st.Totals.PageViews++
 	if ev.T < st.Clock {
-		a.lateVisit(ev, m, a.cal.dayOf(ev.T))
+		a.lateVisit(ev, a.minute(floorDiv(ev.T, minuteNanos)), a.cal.dayOf(ev.T))
 	} else {
 		a.buf.push(&st.Held, ev)
 	}
@@ -108,9 +109,8 @@ func (a *audience) advance(w int64) {
 	}
 }
 
-// minute returns the bucket of minute index mi, creating it sized for the
-// source's services.
-func (a *audience) minute(mi int64) *minute { return a.st.minute(mi, len(a.w.services)) }
+// minute returns the bucket of minute index mi, creating it.
+func (a *audience) minute(mi int64) *minute { return a.st.minute(mi) }
 
 // release applies a held page view once the watermark has passed it: the
 // minutes before its own are closed first, so that its visit's changes to
@@ -197,7 +197,7 @@ func (a *audience) closeBefore(end int64) {
 		st.Running += m.Delta
 		m.Open = st.Running
 		m.Seen = m.Seen || m.Open > 0
-		m.Closed, m.Dirty = true, true
+		m.Dirty = true
 	}
 }
 
@@ -223,8 +223,8 @@ func (a *audience) finish() {
 type emitMode uint8
 
 const (
-	emitClosed  emitMode = iota // closed minutes that changed, visitor sets that grew
-	emitPartial                 // also the running totals of the open minutes (run, caught up)
+	emitClosed  emitMode = iota // closed minutes and blocks that changed, visitor sets that grew
+	emitPartial                 // also the running totals of the open minutes and blocks (run, caught up)
 	emitAll                     // everything, after finish (end of an import)
 )
 
@@ -252,6 +252,28 @@ func (a *audience) collect(out []collector.Point, mode emitMode) []collector.Poi
 		}
 		if (mi+1)*minuteNanos < limit {
 			delete(st.Minutes, mi)
+		}
+	}
+	// A block is closed with its last minute; until then only a partial
+	// collect renders it, so that an import writes each block once.
+	endBlock := floorDiv(end, blockMinutes)
+	switch mode {
+	case emitAll:
+		endBlock = math.MaxInt64
+	case emitPartial:
+		endBlock = floorDiv(end+blockMinutes-1, blockMinutes)
+	}
+	for _, bi := range slices.Sorted(maps.Keys(st.Blocks)) {
+		b := st.Blocks[bi]
+		if bi >= endBlock {
+			break
+		}
+		if b.Dirty {
+			out = a.w.appendBlock(out, bi, b)
+			b.Dirty = false
+		}
+		if (bi+1)*blockNanos < limit {
+			delete(st.Blocks, bi)
 		}
 	}
 	return st.Sets.appendDirty(out, a.w, &a.cal, limit)

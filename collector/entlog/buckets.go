@@ -7,15 +7,20 @@ import (
 	"github.com/entpipe/entpipe/collector"
 )
 
-const minuteNanos = int64(time.Minute)
+const (
+	minuteNanos = int64(time.Minute)
+	blockNanos  = int64(collector.BreakdownBucket)
+	// blockMinutes is the number of minutes in a block.
+	blockMinutes = blockNanos / minuteNanos
+)
 
-// reqCell is one ent_requests series of a minute.
+// reqCell is one ent_requests series of a block.
 type reqCell struct {
 	Requests, Bytes, DurCount int64
 	DurSum, DurMax            int64 // microseconds: integer sums do not depend on line order
 }
 
-// durCell is one ent_request_duration series of a minute; Buckets are
+// durCell is one ent_request_duration series of a block; Buckets are
 // per-bucket counts, made cumulative when rendered. The last slot counts
 // requests slower than the largest bound.
 type durCell struct {
@@ -24,34 +29,44 @@ type durCell struct {
 	Buckets [collector.NumDurationBuckets + 1]int64
 }
 
-// minute holds the totals of one UTC minute (Paris offsets are whole hours,
-// so a UTC minute is a Paris minute), by index in collector's vocabularies.
-// Delta is the change of the number of open visits at the start of the
-// minute, summed into Open when the minute closes; until then Open is the
-// running count last published. Dirty says the minute changed since its
-// points were last rendered. Part of State: fields are exported for the
-// checkpoint encoder.
+// minute holds the load curve of one UTC minute (Paris offsets are whole
+// hours, so a UTC minute is a Paris minute), by index in collector's
+// vocabularies: ent_traffic and ent_active. Delta is the change of the
+// number of open visits at the start of the minute, summed into Open when
+// the minute closes; until then Open is the running count last published.
+// Dirty says the minute changed since its points were last rendered. Part
+// of State: fields are exported for the checkpoint encoder.
 type minute struct {
 	Visits, PageViews [collector.NumProfiles]int64
-	Services          []int64 // [profile*services+service] page views
-	Req               [collector.NumClasses][collector.NumStatusClasses]reqCell
-	Dur               [collector.NumClasses]durCell
 	Delta, Open       int64
 	Seen              bool // had a request or open visits: ent_active is written
-	Closed, Dirty     bool
+	Dirty             bool
 }
 
-// count adds a request to the minute's sums: everything about it that does
+// block holds the breakdowns of one ten-minute block (collector.
+// BreakdownBucket, aligned on UTC and so on Paris time): ent_service,
+// ent_requests, ent_request_duration. Their series are many and sparse (a
+// small ENT's minute spreads its few requests over dozens of them), so a
+// minute bucket wrote almost a point a line, which bounded imports by
+// InfluxDB's ingest (issue 16); a block writes a few times fewer points.
+// Part of State: fields are exported for the checkpoint encoder.
+type block struct {
+	Services []int64 // [profile*services+service] page views
+	Req      [collector.NumClasses][collector.NumStatusClasses]reqCell
+	Dur      [collector.NumClasses]durCell
+	Dirty    bool
+}
+
+// count adds a request to the block's sums: everything about it that does
 // not depend on the order of lines (requests, bytes, durations, and a page
 // view's count by profile and service; services is the length of the
 // source's service vocabulary).
-func (m *minute) count(ev *event, bounds []float64, services int) {
-	m.Seen, m.Dirty = true, true
+func (b *block) count(ev *event, bounds []float64, services int) {
+	b.Dirty = true
 	if ev.PageView {
-		m.PageViews[ev.Profile]++
-		m.Services[int(ev.Profile)*services+int(ev.Service)]++
+		b.Services[int(ev.Profile)*services+int(ev.Service)]++
 	}
-	c := &m.Req[ev.Class][ev.Status]
+	c := &b.Req[ev.Class][ev.Status]
 	c.Requests++
 	c.Bytes += ev.Bytes
 	if !ev.HasDur {
@@ -61,7 +76,7 @@ func (m *minute) count(ev *event, bounds []float64, services int) {
 	c.DurCount++
 	c.DurSum += us
 	c.DurMax = max(c.DurMax, us)
-	d := &m.Dur[ev.Class]
+	d := &b.Dur[ev.Class]
 	d.Count++
 	d.Sum += us
 	i := 0
@@ -69,6 +84,17 @@ func (m *minute) count(ev *event, bounds []float64, services int) {
 		i++
 	}
 	d.Buckets[i]++
+}
+
+// count adds a request to the minute: a page view by profile, and the mark
+// that ent_active is written for it.
+func (m *minute) count(ev *event) {
+	if ev.PageView {
+		m.PageViews[ev.Profile]++
+	} else if m.Seen {
+		return
+	}
+	m.Seen, m.Dirty = true, true
 }
 
 // pointWriter renders minutes and visitor sets as points sharing the
@@ -130,8 +156,20 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 			out = append(out, collector.Point{Measurement: collector.MeasTraffic, Time: at, Tags: w.traffic[p],
 				Fields: map[string]any{collector.FieldVisits: m.Visits[p], collector.FieldPageViews: m.PageViews[p]}})
 		}
+	}
+	if m.Seen {
+		out = append(out, collector.Point{Measurement: collector.MeasActive, Time: at,
+			Tags: w.active, Fields: map[string]any{collector.FieldOpenVisits: m.Open}})
+	}
+	return out
+}
+
+// appendBlock renders the non-empty series of block index bi.
+func (w *pointWriter) appendBlock(out []collector.Point, bi int64, b *block) []collector.Point {
+	at := time.Unix(0, bi*blockNanos).UTC()
+	for p := range collector.NumProfiles {
 		for s := range w.services {
-			if n := m.Services[p*len(w.services)+s]; n > 0 {
+			if n := b.Services[p*len(w.services)+s]; n > 0 {
 				out = append(out, collector.Point{Measurement: collector.MeasService, Time: at, Tags: w.service[p][s],
 					Fields: map[string]any{collector.FieldPageViews: n}})
 			}
@@ -139,7 +177,7 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 	}
 	for c := range collector.NumClasses {
 		for s := range collector.NumStatusClasses {
-			cell := m.Req[c][s]
+			cell := b.Req[c][s]
 			if cell.Requests == 0 {
 				continue
 			}
@@ -151,7 +189,7 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 			}
 			out = append(out, collector.Point{Measurement: collector.MeasRequests, Time: at, Tags: w.requests[c][s], Fields: f})
 		}
-		if d := m.Dur[c]; d.Count > 0 {
+		if d := b.Dur[c]; d.Count > 0 {
 			f := make(map[string]any, 2+len(w.bounds))
 			f[collector.FieldDurationCount], f[collector.FieldDurationSumSeconds] = d.Count, seconds(d.Sum)
 			cum := int64(0)
@@ -161,10 +199,6 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 			}
 			out = append(out, collector.Point{Measurement: collector.MeasRequestDuration, Time: at, Tags: w.duration[c], Fields: f})
 		}
-	}
-	if m.Seen {
-		out = append(out, collector.Point{Measurement: collector.MeasActive, Time: at,
-			Tags: w.active, Fields: map[string]any{collector.FieldOpenVisits: m.Open}})
 	}
 	return out
 }

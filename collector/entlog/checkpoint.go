@@ -17,19 +17,20 @@ import (
 // checkpointVersion changes when what a checkpoint means does: version 1
 // listed the engine's fields one by one; version 2 holds the State value;
 // in version 3 the reorder buffer holds only page views, whose sums are
-// already counted, and files record their newest line. decodeCheckpoint
-// reads all three.
-const checkpointVersion = 3
+// already counted, and files record their newest line; in version 4 the
+// breakdowns are in ten-minute blocks, no longer in minutes.
+// decodeCheckpoint reads all four.
+const checkpointVersion = 4
 
 // checkpoint is everything Stream needs to continue exactly where a
 // durable state left off: file identities and offsets, and the engine's
 // whole State (page views still in the reorder buffer, open and rewritable
-// minutes, current visits, visitor sets). Identities appear only as salted
+// minutes and blocks, current visits, visitor sets). Identities appear only as salted
 // Keys.
 type checkpoint struct {
 	Version   int
 	SaltCheck Key      // detects a changed salt, which would split every visitor in two
-	Services  []string // the service vocabulary the minutes' counts are indexed by
+	Services  []string // the service vocabulary the blocks' counts are indexed by
 	Files     []fileState
 	State     State
 }
@@ -137,6 +138,11 @@ func (st *State) dropFuture(limit int64) bool {
 			delete(st.Minutes, mi)
 		}
 	}
+	for bi := range st.Blocks {
+		if bi*blockNanos > limit {
+			delete(st.Blocks, bi)
+		}
+	}
 	for k, v := range st.Visits {
 		if v.Last > limit {
 			delete(st.Visits, k)
@@ -160,23 +166,34 @@ func encodeCheckpoint(c checkpoint) ([]byte, error) {
 // decodeCheckpoint reads a checkpoint of the current version, or migrates
 // an older one; Version stays the version read.
 func decodeCheckpoint(data []byte) (checkpoint, error) {
-	c := checkpoint{State: newState()} // maps empty at save are not in the file: they stay allocated
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
+	var head struct{ Version int }
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&head); err != nil {
 		return checkpoint{}, fmt.Errorf("decode: %w", err)
 	}
-	switch c.Version {
+	old := newCheckpointV3()
+	switch head.Version {
 	case checkpointVersion:
+		c := checkpoint{State: newState()} // maps empty at save are not in the file: they stay allocated
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
+			return checkpoint{}, fmt.Errorf("decode: %w", err)
+		}
 		return c, nil
-	case 2:
+	case 3, 2:
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&old); err != nil {
+			return checkpoint{}, fmt.Errorf("decode version %d: %w", head.Version, err)
+		}
 	case 1:
 		var err error
-		if c, err = migrateV1(data); err != nil {
+		if old, err = migrateV1(data); err != nil {
 			return checkpoint{}, err
 		}
 	default:
-		return checkpoint{}, fmt.Errorf("version %d, this entpipe reads versions 1 to %d (was it written by a newer entpipe?)", c.Version, checkpointVersion)
+		return checkpoint{}, fmt.Errorf("version %d, this entpipe reads versions 1 to %d (was it written by a newer entpipe?)", head.Version, checkpointVersion)
 	}
-	countHeld(&c.State, len(c.Services))
+	c := old.upgrade()
+	if head.Version < 3 {
+		countHeld(&c.State, len(c.Services))
+	}
 	return c, nil
 }
 
@@ -188,7 +205,7 @@ func countHeld(st *State, services int) {
 	bounds := collector.DurationBuckets()
 	kept := st.Held.Events[:0]
 	for _, ev := range st.Held.Events {
-		st.minute(floorDiv(ev.T, minuteNanos), services).count(&ev, bounds, services)
+		st.count(&ev, bounds, services)
 		if ev.PageView {
 			st.Totals.PageViews++
 			kept = append(kept, ev)
@@ -212,12 +229,12 @@ func remapServices(st *State, saved, current []string) {
 		}
 	}
 	n := len(current)
-	for _, m := range st.Minutes {
-		old := m.Services
-		m.Services = make([]int64, collector.NumProfiles*n)
+	for _, b := range st.Blocks {
+		old := b.Services
+		b.Services = make([]int64, collector.NumProfiles*n)
 		for p := range collector.NumProfiles {
 			for i := range saved {
-				m.Services[p*n+to[i]] += old[p*len(saved)+i]
+				b.Services[p*n+to[i]] += old[p*len(saved)+i]
 			}
 		}
 	}

@@ -5,10 +5,13 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -141,53 +144,62 @@ func TestStateLayout(t *testing.T) {
 	collectortest.Golden(t, filepath.Join("testdata", "state-layout.txt"), stateLayout(), *update)
 }
 
-// TestCheckpointVersion1Migrated resumes from a checkpoint written by
-// version 1 (entpipe at bbe52a9: the first 700 lines of access.log.gz
-// streamed, then a graceful stop; before.lp holds the points it wrote) and
-// checks that the totals finally upserted equal those of an uninterrupted
-// run of this version over the whole file.
-func TestCheckpointVersion1Migrated(t *testing.T) {
-	fixture := filepath.Join("testdata", "checkpoint-v1")
-	v1, err := os.ReadFile(filepath.Join(fixture, "checkpoint.gob"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := decodeCheckpoint(v1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := c.State; len(st.Held.Events) == 0 || len(st.Minutes) == 0 || len(st.Visits) == 0 || len(st.Sets) == 0 || st.Clock == 0 {
-		t.Fatalf("the version 1 fixture migrated to a thin state: %d held, %d minutes, %d visits, %d sets, clock %d",
-			len(st.Held.Events), len(st.Minutes), len(st.Visits), len(st.Sets), st.Clock)
-	}
-	dir := t.TempDir()
-	live := writeFile(t, filepath.Join(dir, "access.log"), gunzipFile(t, filepath.Join(fixture, "access.log.gz")))
-	cfg := genConfig(live)
-	stream := func(state string) string {
-		var rec collectortest.Recorder
-		s := newTestSource(t, cfg, Options{Now: fakeClock(), StateDir: state})
-		if err := runStream(t, s, &rec, func() bool { return false }); err != nil {
-			t.Fatal(err)
-		}
-		return collectortest.LineProtocol(rec.Points())
-	}
-	want := stream(filepath.Join(dir, "uninterrupted"))
-	resumed := filepath.Join(dir, "resumed")
-	writeAtomicT(t, filepath.Join(resumed, "checkpoint.gob"), v1)
-	before, err := os.ReadFile(filepath.Join(fixture, "before.lp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := upsert(string(before), stream(resumed))
-	if got != want {
-		t.Errorf("resumed from version 1, the totals differ from an uninterrupted run:\n%s", diffLP(want, got))
-	}
-	saved, err := os.ReadFile(filepath.Join(resumed, "checkpoint.gob"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c, err := decodeCheckpoint(saved); err != nil || c.Version != checkpointVersion {
-		t.Errorf("checkpoint after the resumed run: version %d, %v", c.Version, err)
+// TestCheckpointOlderVersionsMigrated resumes from checkpoints written by
+// older versions and checks that the totals finally upserted equal those of
+// an uninterrupted run of this version over the whole file (access.log.gz
+// of checkpoint-v1), summed by ten-minute block for the breakdowns, which
+// older versions wrote by the minute (before.lp holds the points the old
+// version wrote):
+//
+//   - version 1: entpipe at bbe52a9, the first 700 lines streamed, then a
+//     graceful stop;
+//   - version 3: entpipe at 5d41d25, the first 720 lines streamed, running
+//     totals of the open minutes published, then a graceful stop.
+func TestCheckpointOlderVersionsMigrated(t *testing.T) {
+	log := gunzipFile(t, filepath.Join("testdata", "checkpoint-v1", "access.log.gz"))
+	for _, version := range []int{1, 3} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			fixture := filepath.Join("testdata", fmt.Sprintf("checkpoint-v%d", version))
+			old, err := os.ReadFile(filepath.Join(fixture, "checkpoint.gob"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := decodeCheckpoint(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := c.State; c.Version != version || len(st.Held.Events) == 0 || len(st.Minutes) == 0 || len(st.Blocks) == 0 || len(st.Visits) == 0 || len(st.Sets) == 0 || st.Clock == 0 {
+				t.Fatalf("the version %d fixture migrated to a thin state: version %d, %d held, %d minutes, %d blocks, %d visits, %d sets, clock %d",
+					version, c.Version, len(st.Held.Events), len(st.Minutes), len(st.Blocks), len(st.Visits), len(st.Sets), st.Clock)
+			}
+			dir := t.TempDir()
+			cfg := genConfig(writeFile(t, filepath.Join(dir, "access.log"), log))
+			stream := func(state string) string {
+				var rec collectortest.Recorder
+				s := newTestSource(t, cfg, Options{Now: fakeClock(), StateDir: state})
+				if err := runStream(t, s, &rec, func() bool { return false }); err != nil {
+					t.Fatal(err)
+				}
+				return collectortest.LineProtocol(rec.Points())
+			}
+			want := rollUpBlocks(t, stream(filepath.Join(dir, "uninterrupted")))
+			resumed := filepath.Join(dir, "resumed")
+			writeAtomicT(t, filepath.Join(resumed, "checkpoint.gob"), old)
+			before, err := os.ReadFile(filepath.Join(fixture, "before.lp"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rollUpBlocks(t, upsert(string(before), stream(resumed))); got != want {
+				t.Errorf("resumed from version %d, the totals differ from an uninterrupted run:\n%s", version, diffLP(want, got))
+			}
+			saved, err := os.ReadFile(filepath.Join(resumed, "checkpoint.gob"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, err := decodeCheckpoint(saved); err != nil || c.Version != checkpointVersion {
+				t.Errorf("checkpoint after the resumed run: version %d, %v", c.Version, err)
+			}
+		})
 	}
 }
 
@@ -230,6 +242,59 @@ func upsert(base, next string) string {
 			}
 		}
 	})
+	return strings.Join(out, "\n") + "\n"
+}
+
+// rollUpBlocks sums the breakdown points of lp (ent_service, ent_requests,
+// ent_request_duration) into one per series and ten-minute block, as
+// InfluxDB's sum() over ten minutes does (max() for duration_seconds_max),
+// floats to the microsecond; other lines are kept. Result sorted.
+func rollUpBlocks(t *testing.T, lp string) string {
+	t.Helper()
+	type sums = map[string]float64
+	blocks, isInt := map[string]sums{}, map[string]bool{}
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(lp), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 3 || !slices.Contains([]string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration}, strings.Split(f[0], ",")[0]) {
+			out = append(out, l)
+			continue
+		}
+		ns, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		key := f[0] + " " + strconv.FormatInt(ns-ns%blockNanos, 10)
+		if blocks[key] == nil {
+			blocks[key] = sums{}
+		}
+		for _, kv := range strings.Split(f[1], ",") {
+			name, v, _ := strings.Cut(kv, "=")
+			isInt[name] = strings.HasSuffix(v, "i")
+			x, err := strconv.ParseFloat(strings.TrimSuffix(v, "i"), 64)
+			if err != nil {
+				t.Fatalf("%q: %v", l, err)
+			}
+			if name == collector.FieldDurationMax {
+				blocks[key][name] = max(blocks[key][name], x)
+			} else {
+				blocks[key][name] += x
+			}
+		}
+	}
+	for key, fields := range blocks {
+		var kvs []string
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			v := strconv.FormatFloat(math.Round(fields[name]*1e6)/1e6, 'f', -1, 64)
+			if isInt[name] {
+				v += "i"
+			}
+			kvs = append(kvs, name+"="+v)
+		}
+		series, at, _ := strings.Cut(key, " ")
+		out = append(out, series+" "+strings.Join(kvs, ",")+" "+at)
+	}
+	slices.Sort(out)
 	return strings.Join(out, "\n") + "\n"
 }
 

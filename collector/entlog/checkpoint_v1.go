@@ -24,7 +24,7 @@ type checkpointV1 struct {
 	NextClose int64
 	Running   int64
 	LastSweep int64
-	Minutes   map[int64]*minute
+	Minutes   map[int64]*minuteV3
 	Visits    map[Key]visit
 	Sets      []struct {
 		Period periodKey
@@ -35,12 +35,13 @@ type checkpointV1 struct {
 
 // migrateV1 reads a version 1 checkpoint as a version 2 one (a State
 // value), which decodeCheckpoint then brings to the current version.
-func migrateV1(data []byte) (checkpoint, error) {
+func migrateV1(data []byte) (checkpointV3, error) {
 	var old checkpointV1
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&old); err != nil {
-		return checkpoint{}, fmt.Errorf("decode version 1: %w", err)
+		return checkpointV3{}, fmt.Errorf("decode version 1: %w", err)
 	}
-	st := newState()
+	c := newCheckpointV3()
+	st := &c.State
 	st.Clock, st.NextClose, st.Running, st.LastSweep = old.Clock, old.NextClose, old.Running, old.LastSweep
 	st.Held = heldEvents{Events: old.Pending, MaxSeen: old.MaxSeen}
 	if old.Minutes != nil {
@@ -56,5 +57,6 @@ func migrateV1(data []byte) (checkpoint, error) {
 		}
 		st.Sets[set.Period] = &visitorSet{Keys: keys, Dirty: set.Dirty}
 	}
-	return checkpoint{Version: 1, SaltCheck: old.SaltCheck, Services: old.Services, Files: old.Files, State: st}, nil
+	c.Version, c.SaltCheck, c.Services, c.Files = 1, old.SaltCheck, old.Services, old.Files
+	return c, nil
 }

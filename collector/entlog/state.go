@@ -25,7 +25,7 @@ import (
 // reminder.
 //
 // Times are unix nanoseconds of event time; minutes are minute indexes
-// (unix nanoseconds / 1 min); profiles, classes, status classes and
+// (unix nanoseconds / 1 min), blocks ten-minute indexes; profiles, classes, status classes and
 // periods are indexes in collector's vocabularies.
 type State struct {
 	Clock     int64 // the watermark: page views before it are applied, minutes before it closed
@@ -34,6 +34,7 @@ type State struct {
 	LastSweep int64 // minute of the last eviction of old visits
 
 	Minutes map[int64]*minute // closed minutes still rewritable, and open ones
+	Blocks  map[int64]*block  // the same for ten-minute blocks (index: unix nanoseconds / 10 min)
 	Visits  map[Key]visit     // each recent visitor's current visit
 	Sets    visitorSets       // exact visitor sets of the periods still rewritable
 
@@ -44,18 +45,34 @@ type State struct {
 
 // newState returns an empty state: empty maps, every other field zero.
 func newState() State {
-	return State{Minutes: map[int64]*minute{}, Visits: map[Key]visit{}, Sets: visitorSets{}}
+	return State{Minutes: map[int64]*minute{}, Blocks: map[int64]*block{}, Visits: map[Key]visit{}, Sets: visitorSets{}}
 }
 
-// minute returns the bucket of minute index mi, creating it with room for
-// services per-service counts per profile.
-func (st *State) minute(mi int64, services int) *minute {
+// minute returns the bucket of minute index mi, creating it.
+func (st *State) minute(mi int64) *minute {
 	m := st.Minutes[mi]
 	if m == nil {
-		m = &minute{Services: make([]int64, collector.NumProfiles*services), Closed: mi < st.NextClose}
+		m = &minute{}
 		st.Minutes[mi] = m
 	}
 	return m
+}
+
+// block returns the block of index bi, creating it with room for services
+// per-service counts per profile.
+func (st *State) block(bi int64, services int) *block {
+	b := st.Blocks[bi]
+	if b == nil {
+		b = &block{Services: make([]int64, collector.NumProfiles*services)}
+		st.Blocks[bi] = b
+	}
+	return b
+}
+
+// count adds an event's sums to its minute and block.
+func (st *State) count(ev *event, bounds []float64, services int) {
+	st.minute(floorDiv(ev.T, minuteNanos)).count(ev)
+	st.block(floorDiv(ev.T, blockNanos), services).count(ev, bounds, services)
 }
 
 // heldEvents are the page views the reorder buffer holds, sorted by time
