@@ -21,8 +21,8 @@ type visit struct {
 }
 
 // audience is the aggregation engine: it turns events, in any order within
-// the reorder window, into minute buckets, visits, open visits and exact
-// visitor sets, and renders the buckets that changed as points. Everything
+// the reorder window, into minute buckets, ten-minute blocks, visits, open
+// visits and exact visitor sets, and renders the buckets that changed as points. Everything
 // it changes is in st, one State value (what a checkpoint holds); its
 // other fields are configuration and caches. Not safe for concurrent use:
 // one per source goroutine.
