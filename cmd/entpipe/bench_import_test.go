@@ -39,8 +39,9 @@ type importShape struct {
 //     ~177,000 visits a day). Many lines per minute bucket: line-bound.
 //   - small-ent-month: March 2020 of an ENT of about 2,000 visits a day
 //     (ENT 92 at scale 0.018: 0.97 M lines, 62,000 visits), the shape of
-//     most ENTs and most days. A few lines per bucket: each line is
-//     0.7 point, so InfluxDB's ingest bounds it.
+//     most ENTs and most days. A few lines per bucket: 0.25 point a line
+//     (0.7 with the breakdowns by the minute), so InfluxDB's ingest takes
+//     a large share of the two cores.
 //   - medium-ent-month: the same month at scale 0.037, the 2.0 M lines of
 //     the month issue 16 measured (about 4,000 visits a day here: the
 //     simulator writes 16 lines a visit).

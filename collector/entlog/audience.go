@@ -223,14 +223,14 @@ func (a *audience) finish() {
 type emitMode uint8
 
 const (
-	emitClosed  emitMode = iota // closed minutes and blocks that changed, visitor sets that grew
-	emitPartial                 // also the running totals of the open minutes and blocks (run, caught up)
+	emitClosed  emitMode = iota // closed minutes and blocks that changed, sets of ended periods that grew
+	emitPartial                 // also the running totals of the open minutes, blocks and sets (run, caught up)
 	emitAll                     // everything, after finish (end of an import)
 )
 
-// collect appends the points of every changed bucket mode covers and of
-// every visitor set that grew, then forgets what is older than the
-// horizon (with emitAll: everything).
+// collect appends the points of every changed bucket and visitor set mode
+// covers, then forgets what is older than the horizon (with emitAll:
+// everything).
 func (a *audience) collect(out []collector.Point, mode emitMode) []collector.Point {
 	st := &a.st
 	limit := st.Clock - a.horizon
@@ -241,19 +241,7 @@ func (a *audience) collect(out []collector.Point, mode emitMode) []collector.Poi
 	case emitPartial:
 		end = max(end, a.openSoFar()+1)
 	}
-	for mi := a.oldestMinute(); mi < end; mi++ {
-		m := st.Minutes[mi]
-		if m == nil {
-			continue
-		}
-		if m.Dirty {
-			out = a.w.appendMinute(out, mi, m)
-			m.Dirty = false
-		}
-		if (mi+1)*minuteNanos < limit {
-			delete(st.Minutes, mi)
-		}
-	}
+	out = emitBuckets(out, st.Minutes, end, minuteNanos, limit, a.w.appendMinute)
 	// A block is closed with its last minute; until then only a partial
 	// collect renders it, so that an import writes each block once.
 	endBlock := floorDiv(end, blockMinutes)
@@ -263,20 +251,36 @@ func (a *audience) collect(out []collector.Point, mode emitMode) []collector.Poi
 	case emitPartial:
 		endBlock = floorDiv(end+blockMinutes-1, blockMinutes)
 	}
-	for _, bi := range slices.Sorted(maps.Keys(st.Blocks)) {
-		b := st.Blocks[bi]
-		if bi >= endBlock {
+	out = emitBuckets(out, st.Blocks, endBlock, blockNanos, limit, a.w.appendBlock)
+	// The sets of periods still open grow with almost every page view:
+	// rendered at each collect of an import, every batch would rewrite a
+	// point of the one before, and the sink writes such batches one after
+	// the other (issue 16). They go out when their period ends, or with
+	// the running totals.
+	setsUpTo := st.Clock
+	if mode != emitClosed {
+		setsUpTo = math.MaxInt64
+	}
+	return st.Sets.appendDirty(out, a.w, &a.cal, setsUpTo, limit)
+}
+
+// emitBuckets appends, in time order, the points of the buckets of m (by
+// index: unix nanoseconds / width) before index end that changed since they
+// were last rendered, and forgets those that end before limit.
+func emitBuckets[B interface{ takeDirty() bool }](out []collector.Point, m map[int64]B, end, width, limit int64,
+	render func([]collector.Point, int64, B) []collector.Point) []collector.Point {
+	for _, i := range slices.Sorted(maps.Keys(m)) {
+		if i >= end {
 			break
 		}
-		if b.Dirty {
-			out = a.w.appendBlock(out, bi, b)
-			b.Dirty = false
+		if b := m[i]; b.takeDirty() {
+			out = render(out, i, b)
 		}
-		if (bi+1)*blockNanos < limit {
-			delete(st.Blocks, bi)
+		if (i+1)*width < limit {
+			delete(m, i)
 		}
 	}
-	return st.Sets.appendDirty(out, a.w, &a.cal, limit)
+	return out
 }
 
 // openSoFar sets the open visits of the open minutes up to the newest

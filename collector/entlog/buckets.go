@@ -86,6 +86,22 @@ func (b *block) count(ev *event, bounds []float64, services int) {
 	d.Buckets[i]++
 }
 
+// takeDirty reports whether the minute changed since it was last rendered,
+// and clears the mark.
+func (m *minute) takeDirty() bool {
+	d := m.Dirty
+	m.Dirty = false
+	return d
+}
+
+// takeDirty reports whether the block changed since it was last rendered,
+// and clears the mark.
+func (b *block) takeDirty() bool {
+	d := b.Dirty
+	b.Dirty = false
+	return d
+}
+
 // count adds a request to the minute: a page view by profile, and the mark
 // that ent_active is written for it.
 func (m *minute) count(ev *event) {

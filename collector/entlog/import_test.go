@@ -150,3 +150,31 @@ func TestConfigRunSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestImportWritesEachPointOnce: an import of lines in time order writes
+// every bucket and visitor set once, when it can no longer change. The
+// InfluxDB sink writes a batch that rewrites a point of an earlier one only
+// after it, so a point written again and again (a month's visitor set at
+// every collect) would make every write wait for the previous one.
+func TestImportWritesEachPointOnce(t *testing.T) {
+	lines := genLog(11, 30000, 800, time.Date(2020, 3, 30, 6, 0, 0, 0, parisZone(t)), 40*time.Hour)
+	path := writeFile(t, filepath.Join(t.TempDir(), "access.log"), joinLines(lines))
+	var rec collectortest.Recorder
+	if _, err := newTestSource(t, genConfig(path), Options{}).Import(context.Background(), &rec, []string{path}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	written, measurements := map[string]int{}, map[string]bool{}
+	for _, p := range rec.Points() {
+		key, _ := collectortest.Line(p)
+		written[key]++
+		measurements[p.Measurement] = true
+	}
+	for key, n := range written {
+		if n != 1 {
+			t.Errorf("%s written %d times", key, n)
+		}
+	}
+	if len(measurements) < 6 || len(written) < 1000 {
+		t.Errorf("%d points of %d measurements: the test checks too little", len(written), len(measurements))
+	}
+}

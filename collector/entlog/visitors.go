@@ -100,9 +100,10 @@ func (v visitorSets) add(k Key, profile uint8, d day) {
 	}
 }
 
-// appendDirty renders the sets that grew since the last call, then drops
-// the sets whose period ended before limit (they can no longer change).
-func (v visitorSets) appendDirty(out []collector.Point, w *pointWriter, cal *calendar, limit int64) []collector.Point {
+// appendDirty renders the sets that grew since the last call and whose
+// period ended by upTo, then drops the sets whose period ended before limit
+// (they can no longer change).
+func (v visitorSets) appendDirty(out []collector.Point, w *pointWriter, cal *calendar, upTo, limit int64) []collector.Point {
 	keys := make([]periodKey, 0, len(v))
 	for pk := range v {
 		keys = append(keys, pk)
@@ -119,14 +120,15 @@ func (v visitorSets) appendDirty(out []collector.Point, w *pointWriter, cal *cal
 	})
 	for _, pk := range keys {
 		s := v[pk]
-		if s.Dirty {
+		end := cal.periodEnd(pk.Kind, pk.Start)
+		if s.Dirty && end <= upTo {
 			out = append(out, collector.Point{Measurement: collector.MeasVisitors,
 				Time:   time.Unix(0, pk.Start).UTC(),
 				Tags:   w.visitors[pk.Profile][pk.Kind],
 				Fields: map[string]any{collector.FieldUniqueVisitors: int64(len(s.Keys))}})
 			s.Dirty = false
 		}
-		if cal.periodEnd(pk.Kind, pk.Start) < limit {
+		if end < limit {
 			delete(v, pk)
 		}
 	}
