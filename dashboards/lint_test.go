@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/entpipe/entpipe/collector"
+	"github.com/entpipe/entpipe/dashboards/grafanatest"
 )
 
 func TestUniqueUIDsAndTitles(t *testing.T) {
@@ -211,31 +213,44 @@ func TestQueriesUseSchema(t *testing.T) {
 }
 
 // TestBreakdownPanelsMinInterval: a panel drawing a breakdown (ent_service,
-// ent_requests, ent_request_duration, stored by ten minutes) by
-// $__interval has a min interval of ten minutes; the others have none of
-// their own. The query test cannot see it: a finer interval returns the
-// same sums, as one full interval and nine empty ones.
+// ent_requests, ent_request_duration, stored by ten-minute blocks) by
+// $__interval has a min interval from which every $__interval Grafana can
+// pick, whatever the range and the panel's width, is a whole number of
+// blocks; the other panels have none of their own. The query test cannot
+// see it: any interval returns the sums of the blocks it holds.
 func TestBreakdownPanelsMinInterval(t *testing.T) {
 	breakdowns := 0
 	for _, b := range boards(t) {
 		for _, p := range panels(b) {
-			want := ""
+			reads := false
 			for _, q := range influxTargets(p) {
 				for _, m := range []string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration} {
-					if strings.Contains(q.Query, `FROM "`+m+`"`) && strings.Contains(q.Query, "GROUP BY time($__interval)") {
-						want = "10m"
-					}
+					reads = reads || strings.Contains(q.Query, `FROM "`+m+`"`) && strings.Contains(q.Query, "GROUP BY time($__interval)")
 				}
 			}
-			got := ""
-			if p.Interval != nil {
-				got = *p.Interval
+			if !reads {
+				if p.Interval != nil {
+					t.Errorf("%s / %s: min interval %q on a panel without breakdowns", *b.Uid, *p.Title, *p.Interval)
+				}
+				continue
 			}
-			if got != want {
-				t.Errorf("%s / %s: min interval %q, want %q", *b.Uid, *p.Title, got, want)
+			breakdowns++
+			if p.Interval == nil {
+				t.Errorf("%s / %s: no min interval", *b.Uid, *p.Title)
+				continue
 			}
-			if want != "" {
-				breakdowns++
+			min, err := time.ParseDuration(*p.Interval)
+			if err != nil {
+				t.Fatalf("%s / %s: %v", *b.Uid, *p.Title, err)
+			}
+			to := time.Date(2020, 3, 30, 12, 0, 0, 0, time.UTC)
+			for span := time.Hour; span <= 400*24*time.Hour; span += span / 7 {
+				for _, width := range []int{200, 400, 700, 1000, 1500, 2500} {
+					if iv := grafanatest.Interval(to.Add(-span), to, min, width); iv%collector.BreakdownBucket != 0 {
+						t.Fatalf("%s / %s: over %v in %d points, $__interval %v is no whole number of %v blocks",
+							*b.Uid, *p.Title, span, width, iv, collector.BreakdownBucket)
+					}
+				}
 			}
 		}
 	}

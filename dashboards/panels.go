@@ -34,18 +34,20 @@ func influx(ref, query, alias string) target {
 	return target{query: influxSeries(ref, query, alias), ds: influxRef(), legend: alias, interval: minInterval(query)}
 }
 
-// minInterval is the smallest $__interval of an InfluxQL query: the bucket
-// of the breakdowns (collector.BreakdownBucket) when it reads one of them
-// by $__interval, else none (the datasource's, one minute). A finer
-// interval would draw each ten-minute point as one full interval and nine
-// empty ones.
+// minInterval is the smallest $__interval of an InfluxQL query that reads
+// a breakdown (stored by collector.BreakdownBucket) by $__interval, else ""
+// (the datasource's, one minute). Below ten minutes an interval would draw
+// each block as one full interval and empty ones; and Grafana's steps just
+// above ten minutes include 15m, which holds one block and two by turns.
+// From twice the block (20m) up, every step Grafana picks (20m, 30m, 1h…)
+// is a whole number of blocks.
 func minInterval(query string) string {
 	if !strings.Contains(query, "$__interval") {
 		return ""
 	}
 	for _, m := range []string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration} {
 		if strings.Contains(query, `FROM "`+m+`"`) {
-			return fmt.Sprintf("%dm", collector.BreakdownBucket/time.Minute)
+			return fmt.Sprintf("%dm", 2*collector.BreakdownBucket/time.Minute)
 		}
 	}
 	return ""

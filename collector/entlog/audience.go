@@ -242,6 +242,10 @@ func (a *audience) collect(out []collector.Point, mode emitMode) []collector.Poi
 		end = max(end, a.openSoFar()+1)
 	}
 	out = emitBuckets(out, st.Minutes, end, minuteNanos, limit, a.w.appendMinute)
+	for _, mi := range slices.Sorted(maps.Keys(st.Legacy)) { // once, after an upgrade
+		out = a.w.appendBreakdowns(out, time.Unix(0, mi*minuteNanos).UTC(), st.Legacy[mi])
+		delete(st.Legacy, mi)
+	}
 	// A block is closed with its last minute; until then only a partial
 	// collect renders it, so that an import writes each block once.
 	endBlock := floorDiv(end, blockMinutes)

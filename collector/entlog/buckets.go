@@ -8,7 +8,7 @@ import (
 )
 
 const (
-	minuteNanos = int64(time.Minute)
+	minuteNanos = int64(collector.MinuteBucket)
 	blockNanos  = int64(collector.BreakdownBucket)
 	// blockMinutes is the number of minutes in a block.
 	blockMinutes = blockNanos / minuteNanos
@@ -182,7 +182,11 @@ func (w *pointWriter) appendMinute(out []collector.Point, mi int64, m *minute) [
 
 // appendBlock renders the non-empty series of block index bi.
 func (w *pointWriter) appendBlock(out []collector.Point, bi int64, b *block) []collector.Point {
-	at := time.Unix(0, bi*blockNanos).UTC()
+	return w.appendBreakdowns(out, time.Unix(0, bi*blockNanos).UTC(), b)
+}
+
+// appendBreakdowns renders the non-empty series of b at time at.
+func (w *pointWriter) appendBreakdowns(out []collector.Point, at time.Time, b *block) []collector.Point {
 	for p := range collector.NumProfiles {
 		for s := range w.services {
 			if n := b.Services[p*len(w.services)+s]; n > 0 {

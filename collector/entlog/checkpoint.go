@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,6 +144,11 @@ func (st *State) dropFuture(limit int64) bool {
 			delete(st.Blocks, bi)
 		}
 	}
+	for mi := range st.Legacy {
+		if mi*minuteNanos > limit {
+			delete(st.Legacy, mi)
+		}
+	}
 	for k, v := range st.Visits {
 		if v.Last > limit {
 			delete(st.Visits, k)
@@ -229,7 +235,7 @@ func remapServices(st *State, saved, current []string) {
 		}
 	}
 	n := len(current)
-	for _, b := range st.Blocks {
+	for _, b := range slices.Concat(slices.Collect(maps.Values(st.Blocks)), slices.Collect(maps.Values(st.Legacy))) {
 		old := b.Services
 		b.Services = make([]int64, collector.NumProfiles*n)
 		for p := range collector.NumProfiles {

@@ -42,15 +42,25 @@ func newCheckpointV3() checkpointV3 {
 }
 
 // upgrade brings a version 1 to 3 checkpoint to version 4: each minute
-// keeps its load curve, and its breakdowns join their block when their
-// minute points are not in InfluxDB yet or when the block's
-// point will overwrite them (the block's first minute: same series, same
-// time). The breakdowns of the block's other minutes, already written as
-// minute points, stay in InfluxDB only, so that the block's point adds to
-// them, not doubles them: sums over ten minutes stay exact across the
-// upgrade. (A line later than reorder_window landing in a block whose
-// first minute was already forgotten would overwrite that minute's points:
-// only during the upgrade's first twenty minutes.)
+// keeps its load curve, and its breakdowns go where InfluxDB then holds
+// them exactly once, given the minute points the old version wrote:
+//
+//   - the block's first minute: into the block, whose point overwrites
+//     that minute's (same series, same time);
+//   - a minute written since it last changed: nowhere, its minute points
+//     stay in InfluxDB and the block adds to them;
+//   - a minute never written (before version 3, an open minute): into the
+//     block;
+//   - a minute changed since it was last written, which the old version
+//     may have written again after its checkpoint (run publishes open
+//     minutes): into State.Legacy, written once more at its minute.
+//
+// Sums over the ten minutes of a block are then exact after a graceful
+// stop of the old version. (After a crash, the lines it read after its
+// last checkpoint are read again into blocks while their minute points
+// stay; and a line later than reorder_window landing in a block whose
+// first minute was already forgotten overwrites that minute's points:
+// within horizon and ten minutes of the upgrade.)
 func (old checkpointV3) upgrade() checkpoint {
 	o := old.State
 	st := newState()
@@ -61,31 +71,42 @@ func (old checkpointV3) upgrade() checkpoint {
 		st.Minutes[mi] = &minute{Visits: m.Visits, PageViews: m.PageViews, Delta: m.Delta, Open: m.Open, Seen: m.Seen, Dirty: m.Dirty}
 		// Before version 3 only closed minutes were written, and Dirty was
 		// not set by lines counted in open ones.
-		written := !m.Dirty && (old.Version >= 3 || m.Closed)
-		if written && mi-floorDiv(mi, blockMinutes)*blockMinutes != 0 {
+		written := old.Version >= 3 || m.Closed
+		var b *block
+		switch {
+		case mi-floorDiv(mi, blockMinutes)*blockMinutes == 0 || !written:
+			b = st.block(floorDiv(mi, blockMinutes), services)
+			b.Dirty = b.Dirty || m.Dirty || !written
+		case !m.Dirty:
 			continue
+		default:
+			b = &block{Services: make([]int64, len(m.Services)), Dirty: true}
+			st.Legacy[mi] = b
 		}
-		b := st.block(floorDiv(mi, blockMinutes), services)
-		b.Dirty = b.Dirty || !written
-		for i, n := range m.Services {
-			b.Services[i] += n
-		}
-		for c := range b.Req {
-			for s := range b.Req[c] {
-				r, add := &b.Req[c][s], m.Req[c][s]
-				r.Requests += add.Requests
-				r.Bytes += add.Bytes
-				r.DurCount += add.DurCount
-				r.DurSum += add.DurSum
-				r.DurMax = max(r.DurMax, add.DurMax)
-			}
-			d, add := &b.Dur[c], m.Dur[c]
-			d.Count += add.Count
-			d.Sum += add.Sum
-			for i := range d.Buckets {
-				d.Buckets[i] += add.Buckets[i]
-			}
-		}
+		b.add(m)
 	}
 	return checkpoint{Version: old.Version, SaltCheck: old.SaltCheck, Services: old.Services, Files: old.Files, State: st}
+}
+
+// add adds the breakdowns of an older version's minute to b.
+func (b *block) add(m *minuteV3) {
+	for i, n := range m.Services {
+		b.Services[i] += n
+	}
+	for c := range b.Req {
+		for s := range b.Req[c] {
+			r, add := &b.Req[c][s], m.Req[c][s]
+			r.Requests += add.Requests
+			r.Bytes += add.Bytes
+			r.DurCount += add.DurCount
+			r.DurSum += add.DurSum
+			r.DurMax = max(r.DurMax, add.DurMax)
+		}
+		d, add := &b.Dur[c], m.Dur[c]
+		d.Count += add.Count
+		d.Sum += add.Sum
+		for i := range d.Buckets {
+			d.Buckets[i] += add.Buckets[i]
+		}
+	}
 }

@@ -157,7 +157,8 @@ func TestConfigRunSettings(t *testing.T) {
 // after it, so a point written again and again (a month's visitor set at
 // every collect) would make every write wait for the previous one.
 func TestImportWritesEachPointOnce(t *testing.T) {
-	lines := genLog(11, 30000, 800, time.Date(2020, 3, 30, 6, 0, 0, 0, parisZone(t)), 40*time.Hour)
+	// Enough lines for several collects (one per 8 batches of 2048 lines).
+	lines := genLog(11, 120000, 800, time.Date(2020, 3, 30, 6, 0, 0, 0, parisZone(t)), 40*time.Hour)
 	path := writeFile(t, filepath.Join(t.TempDir(), "access.log"), joinLines(lines))
 	var rec collectortest.Recorder
 	if _, err := newTestSource(t, genConfig(path), Options{}).Import(context.Background(), &rec, []string{path}, nil, nil); err != nil {

@@ -38,6 +38,13 @@ type State struct {
 	Visits  map[Key]visit     // each recent visitor's current visit
 	Sets    visitorSets       // exact visitor sets of the periods still rewritable
 
+	// Legacy holds, by minute, the breakdowns of minutes that a version 3
+	// checkpoint held changed since it saved them: the old entpipe may
+	// have written them as minute points since, or not. They are written
+	// once more at their minute (the same totals, or the missing ones) and
+	// dropped; their blocks do not count them. Empty but after an upgrade.
+	Legacy map[int64]*block
+
 	Held heldEvents // the reorder buffer's page views, whose visits are not applied yet
 
 	Totals totals // since the engine started, for the import summary
@@ -45,7 +52,7 @@ type State struct {
 
 // newState returns an empty state: empty maps, every other field zero.
 func newState() State {
-	return State{Minutes: map[int64]*minute{}, Blocks: map[int64]*block{}, Visits: map[Key]visit{}, Sets: visitorSets{}}
+	return State{Minutes: map[int64]*minute{}, Blocks: map[int64]*block{}, Legacy: map[int64]*block{}, Visits: map[Key]visit{}, Sets: visitorSets{}}
 }
 
 // minute returns the bucket of minute index mi, creating it.
