@@ -246,6 +246,11 @@ const (
 	BreakdownBucket = 10 * time.Minute
 )
 
+// BreakdownMeasurements lists the measurements bucketed by BreakdownBucket.
+func BreakdownMeasurements() []string {
+	return []string{MeasService, MeasRequests, MeasRequestDuration}
+}
+
 // Schema returns the description of every measurement, freshly allocated.
 func Schema() []MeasurementSchema {
 	site := []string{TagDepartment, TagENT}

@@ -224,7 +224,7 @@ func TestBreakdownPanelsMinInterval(t *testing.T) {
 		for _, p := range panels(b) {
 			reads := false
 			for _, q := range influxTargets(p) {
-				for _, m := range []string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration} {
+				for _, m := range collector.BreakdownMeasurements() {
 					reads = reads || strings.Contains(q.Query, `FROM "`+m+`"`) && strings.Contains(q.Query, "GROUP BY time($__interval)")
 				}
 			}

@@ -45,7 +45,7 @@ func minInterval(query string) string {
 	if !strings.Contains(query, "$__interval") {
 		return ""
 	}
-	for _, m := range []string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration} {
+	for _, m := range collector.BreakdownMeasurements() {
 		if strings.Contains(query, `FROM "`+m+`"`) {
 			return fmt.Sprintf("%dm", 2*collector.BreakdownBucket/time.Minute)
 		}

@@ -203,9 +203,7 @@ func compareWithImport(t testing.TB, s *influxtest.Server, logs []*liveLog, what
 	t.Helper()
 	s.MustQuery("CREATE DATABASE ref")
 	importAll(t, writeConfig(t, filepath.Join(t.TempDir(), "ref"), s.URL, "ref/autogen", logs), logs)
-	ref := s.Querier()
-	ref.Database = "ref"
-	compareTotals(t, what, totals(t, s.Querier()), totals(t, ref))
+	compareWithRef(t, s, what)
 }
 
 // totals returns, for every measurement, tag set and field, the sum and the

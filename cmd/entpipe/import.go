@@ -91,14 +91,13 @@ dropped, counted in the summary with the first reason, and the exit code is 1.`)
 		log.Error("import not fully written to InfluxDB", "source", src.Name, "err", closeErr)
 		return exitRuntime
 	}
-	status := exitOK
+	status, except := exitOK, ""
 	if rejected > 0 {
-		fmt.Fprintf(io.out, "written to InfluxDB: %s (%s), except the %d rejected points\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket, rejected)
+		except = fmt.Sprintf(", except the %d rejected points", rejected)
 		log.Error("import incomplete: InfluxDB rejected points, see the summary", "source", src.Name, "points", rejected)
 		status = exitRuntime
-	} else {
-		fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket)
 	}
+	fmt.Fprintf(io.out, "written to InfluxDB: %s (%s)%s\n", collector.RedactURL(cfg.Influx.URL), cfg.Influx.Bucket, except)
 	if partial {
 		log.Error("import incomplete: files not read whole, see the summary", "source", src.Name, "files", len(failed))
 		status = exitRuntime

@@ -188,7 +188,7 @@ func dayImport(t *testing.T) (*influxtest.Server, *liveLog, string) {
 
 // compareWithRef fails the test unless s's database and "ref" hold the
 // same totals.
-func compareWithRef(t *testing.T, s *influxtest.Server, what string) {
+func compareWithRef(t testing.TB, s *influxtest.Server, what string) {
 	t.Helper()
 	ref := s.Querier()
 	ref.Database = "ref"

@@ -75,10 +75,10 @@ func (r *reloader) apply() (collector.Changes, error) {
 	d := r.d.with(cfg)
 	// The exporter allows the values of both configurations while the
 	// sources change: added sources collect as they start, and stopped ones
-	// flush on their way out, and neither may fold into "other". This is
-	// also where Configure checks the new capacity, before anything changed.
-	running := r.d.vocabulary()
-	if err := r.exporter.Configure(widened(running, d.vocabulary()), cfg.Capacity); err != nil {
+	// flush on their way out, and neither may fold into "other". (The new
+	// capacity was validated with the file; Configure only builds it.)
+	running, next := r.d.vocabulary(), d.vocabulary()
+	if err := r.exporter.Configure(widened(running, next), cfg.Capacity); err != nil {
 		return collector.Changes{}, err
 	}
 	ch, err := r.runner.Apply(d.sources())
@@ -88,7 +88,7 @@ func (r *reloader) apply() (collector.Changes, error) {
 		_ = r.exporter.Configure(running, r.d.cfg.Capacity)
 		return collector.Changes{}, err
 	}
-	_ = r.exporter.Configure(d.vocabulary(), cfg.Capacity) // the capacity accepted above
+	_ = r.exporter.Configure(next, cfg.Capacity) // the capacity accepted above
 	warnExposedSecrets(cfg, r.log)
 	r.d = d
 	return ch, nil

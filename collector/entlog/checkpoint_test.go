@@ -296,7 +296,7 @@ func rollUpBlocks(t *testing.T, lp string) string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(lp), "\n") {
 		f := strings.Fields(l)
-		if len(f) != 3 || !slices.Contains([]string{collector.MeasService, collector.MeasRequests, collector.MeasRequestDuration}, strings.Split(f[0], ",")[0]) {
+		if len(f) != 3 || !slices.Contains(collector.BreakdownMeasurements(), strings.Split(f[0], ",")[0]) {
 			out = append(out, l)
 			continue
 		}
