@@ -1,5 +1,7 @@
 package entlog
 
+import "bytes"
+
 // Client addresses are validated because they are where a torn record
 // shows first: a record cut short and glued to the next one puts two
 // addresses, or an address and a date, where one address belongs
@@ -43,7 +45,9 @@ func forwardedFor(v []byte) (first []byte, ok bool) {
 		} else {
 			v = nil
 		}
-		elem = trimSpaces(elem)
+		// Only spaces, what proxies put after commas: nginx's log escapes
+		// other blanks (\x09), so a raw one means a torn or forged list.
+		elem = bytes.Trim(elem, " ")
 		addr, ok := withoutPort(elem)
 		if !ok && string(elem) != "unknown" {
 			return nil, false
@@ -73,18 +77,6 @@ func withoutPort(e []byte) ([]byte, bool) {
 		return host[1 : len(host)-1], true
 	}
 	return host, isIPv4(host)
-}
-
-// trimSpaces trims only spaces, what proxies put after commas: nginx's log
-// escapes other blanks (\x09), so a raw one means a torn or forged list.
-func trimSpaces(b []byte) []byte {
-	for len(b) > 0 && b[0] == ' ' {
-		b = b[1:]
-	}
-	for len(b) > 0 && b[len(b)-1] == ' ' {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // isIPv4 accepts four decimal octets of 0 to 255 without leading zeros,

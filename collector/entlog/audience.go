@@ -48,6 +48,11 @@ type audience struct {
 	buf     reorder
 
 	st State
+	// legacy are breakdowns to write once at their minute after an
+	// upgrade from a version 3 checkpoint (checkpointV3.upgrade). Not in
+	// State: the first collect writes them, and no checkpoint is saved
+	// before that collect's points are durable.
+	legacy map[int64]*block
 }
 
 func newAudience(w *pointWriter, loc *time.Location, horizon time.Duration) *audience {
@@ -69,13 +74,13 @@ func (a *audience) add(ev event) bool {
 		return false
 	}
 	st.Held.MaxSeen = max(st.Held.MaxSeen, ev.T)
-	st.count(&ev, a.bounds, len(a.w.services))
+	m := st.count(&ev, a.bounds, len(a.w.services))
 	if !ev.PageView {
 		return true
 	}
 	st.Totals.PageViews++
 	if ev.T < st.Clock {
-		a.lateVisit(ev, a.minute(floorDiv(ev.T, minuteNanos)), a.cal.dayOf(ev.T))
+		a.lateVisit(ev, m, a.cal.dayOf(ev.T))
 	} else {
 		a.buf.push(&st.Held, ev)
 	}
@@ -109,9 +114,6 @@ func (a *audience) advance(w int64) {
 	}
 }
 
-// minute returns the bucket of minute index mi, creating it.
-func (a *audience) minute(mi int64) *minute { return a.st.minute(mi) }
-
 // release applies a held page view once the watermark has passed it: the
 // minutes before its own are closed first, so that its visit's changes to
 // the open-visit counts land in open minutes.
@@ -130,19 +132,19 @@ func (a *audience) visit(ev event) {
 	if ok && v.Day == d.Start && ev.T-v.Last <= visitGap {
 		oldEnd, newEnd := lastOpenMinute(v.Last, d.End), lastOpenMinute(ev.T, d.End)
 		if newEnd != oldEnd {
-			a.minute(oldEnd+1).Delta++
-			a.minute(newEnd+1).Delta--
+			a.st.minute(oldEnd+1).Delta++
+			a.st.minute(newEnd+1).Delta--
 		}
 		v.Last = ev.T
 		st.Visits[ev.Visitor] = v
 		return
 	}
-	m := a.minute(floorDiv(ev.T, minuteNanos))
+	m := a.st.minute(floorDiv(ev.T, minuteNanos))
 	m.Visits[ev.Profile]++
 	m.Delta++
 	m.Dirty = true
 	st.Totals.Visits++
-	a.minute(lastOpenMinute(ev.T, d.End)+1).Delta--
+	a.st.minute(lastOpenMinute(ev.T, d.End)+1).Delta--
 	if !ok || v.Day != d.Start {
 		a.addVisitor(ev.Visitor, ev.Profile, d)
 	}
@@ -192,7 +194,7 @@ func (a *audience) closeBefore(end int64) {
 			continue
 		}
 		if m == nil {
-			m = a.minute(st.NextClose)
+			m = a.st.minute(st.NextClose)
 		}
 		st.Running += m.Delta
 		m.Open = st.Running
@@ -233,38 +235,29 @@ const (
 // everything).
 func (a *audience) collect(out []collector.Point, mode emitMode) []collector.Point {
 	st := &a.st
-	limit := st.Clock - a.horizon
+	// What each mode renders: closed minutes (before end), blocks closed
+	// with their last minute (before endBlock: an import writes each block
+	// once), and the visitor sets of periods that ended by setsUpTo. The
+	// sets of open periods grow with almost every page view: rendered at
+	// each collect of an import, every batch would rewrite a point of the
+	// one before, and the sink writes such batches one after the other
+	// (issue 16); they go out when their period ends or with the running
+	// totals. What ends before limit is forgotten.
 	end := st.NextClose
+	endBlock, setsUpTo, limit := floorDiv(end, blockMinutes), st.Clock, st.Clock-a.horizon
 	switch mode {
-	case emitAll:
-		limit = math.MaxInt64
 	case emitPartial:
 		end = max(end, a.openSoFar()+1)
+		endBlock, setsUpTo = floorDiv(end+blockMinutes-1, blockMinutes), math.MaxInt64
+	case emitAll:
+		endBlock, setsUpTo, limit = math.MaxInt64, math.MaxInt64, math.MaxInt64
 	}
 	out = emitBuckets(out, st.Minutes, end, minuteNanos, limit, a.w.appendMinute)
-	for _, mi := range slices.Sorted(maps.Keys(st.Legacy)) { // once, after an upgrade
-		out = a.w.appendBreakdowns(out, time.Unix(0, mi*minuteNanos).UTC(), st.Legacy[mi])
-		delete(st.Legacy, mi)
+	for _, mi := range slices.Sorted(maps.Keys(a.legacy)) {
+		out = a.w.appendBreakdowns(out, time.Unix(0, mi*minuteNanos).UTC(), a.legacy[mi])
 	}
-	// A block is closed with its last minute; until then only a partial
-	// collect renders it, so that an import writes each block once.
-	endBlock := floorDiv(end, blockMinutes)
-	switch mode {
-	case emitAll:
-		endBlock = math.MaxInt64
-	case emitPartial:
-		endBlock = floorDiv(end+blockMinutes-1, blockMinutes)
-	}
+	a.legacy = nil
 	out = emitBuckets(out, st.Blocks, endBlock, blockNanos, limit, a.w.appendBlock)
-	// The sets of periods still open grow with almost every page view:
-	// rendered at each collect of an import, every batch would rewrite a
-	// point of the one before, and the sink writes such batches one after
-	// the other (issue 16). They go out when their period ends, or with
-	// the running totals.
-	setsUpTo := st.Clock
-	if mode != emitClosed {
-		setsUpTo = math.MaxInt64
-	}
 	return st.Sets.appendDirty(out, a.w, &a.cal, setsUpTo, limit)
 }
 

@@ -34,6 +34,8 @@ type checkpoint struct {
 	Services  []string // the service vocabulary the blocks' counts are indexed by
 	Files     []fileState
 	State     State
+
+	legacy map[int64]*block // from an upgrade (checkpointV3.upgrade); not saved
 }
 
 func (s *Source) checkpointPath() string { return filepath.Join(s.opts.StateDir, "checkpoint.gob") }
@@ -98,11 +100,12 @@ func (s *Source) restore(p *pipeline, f *follower) (bool, error) {
 	if fi, err := os.Stat(path); err == nil {
 		s.checkpointTime(fi.ModTime())
 	}
-	p.aud.st = c.State
-	remapServices(&p.aud.st, c.Services, p.aud.w.services)
+	p.aud.st, p.aud.legacy = c.State, c.legacy
+	remapServices(c.Services, p.aud.w.services, p.aud.st.Blocks, p.aud.legacy)
 	f.restore(c.Files)
 	changed := c.Version != checkpointVersion
 	if limit := s.now().UnixNano() + int64(s.cfg.MaxFuture); p.aud.st.dropFuture(limit) {
+		maps.DeleteFunc(p.aud.legacy, func(mi int64, _ *block) bool { return mi*minuteNanos > limit })
 		for _, t := range f.files {
 			if t.Newest > limit {
 				t.Newest = 0
@@ -134,31 +137,10 @@ func (st *State) dropFuture(limit int64) bool {
 		}
 	}
 	st.Held.Events = kept
-	for mi := range st.Minutes {
-		if mi*minuteNanos > limit {
-			delete(st.Minutes, mi)
-		}
-	}
-	for bi := range st.Blocks {
-		if bi*blockNanos > limit {
-			delete(st.Blocks, bi)
-		}
-	}
-	for mi := range st.Legacy {
-		if mi*minuteNanos > limit {
-			delete(st.Legacy, mi)
-		}
-	}
-	for k, v := range st.Visits {
-		if v.Last > limit {
-			delete(st.Visits, k)
-		}
-	}
-	for pk := range st.Sets {
-		if pk.Start > limit {
-			delete(st.Sets, pk)
-		}
-	}
+	maps.DeleteFunc(st.Minutes, func(mi int64, _ *minute) bool { return mi*minuteNanos > limit })
+	maps.DeleteFunc(st.Blocks, func(bi int64, _ *block) bool { return bi*blockNanos > limit })
+	maps.DeleteFunc(st.Visits, func(_ Key, v visit) bool { return v.Last > limit })
+	maps.DeleteFunc(st.Sets, func(pk periodKey, _ *visitorSet) bool { return pk.Start > limit })
 	st.Clock, st.NextClose, st.Running, st.LastSweep = 0, 0, 0, 0
 	return true
 }
@@ -172,21 +154,24 @@ func encodeCheckpoint(c checkpoint) ([]byte, error) {
 // decodeCheckpoint reads a checkpoint of the current version, or migrates
 // an older one; Version stays the version read.
 func decodeCheckpoint(data []byte) (checkpoint, error) {
-	var head struct{ Version int }
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&head); err != nil {
-		return checkpoint{}, fmt.Errorf("decode: %w", err)
+	c := checkpoint{State: newState()} // maps empty at save are not in the file: they stay allocated
+	err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c)
+	if err == nil && c.Version == checkpointVersion {
+		return c, nil
 	}
-	old := newCheckpointV3()
-	switch head.Version {
-	case checkpointVersion:
-		c := checkpoint{State: newState()} // maps empty at save are not in the file: they stay allocated
-		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
+	version := c.Version // an older layout decodes, its fields in part
+	if err != nil {      // a layout this version cannot read: its version says why
+		var head struct{ Version int }
+		if gob.NewDecoder(bytes.NewReader(data)).Decode(&head) != nil || head.Version == checkpointVersion {
 			return checkpoint{}, fmt.Errorf("decode: %w", err)
 		}
-		return c, nil
+		version = head.Version
+	}
+	old := newCheckpointV3()
+	switch version {
 	case 3, 2:
 		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&old); err != nil {
-			return checkpoint{}, fmt.Errorf("decode version %d: %w", head.Version, err)
+			return checkpoint{}, fmt.Errorf("decode version %d: %w", version, err)
 		}
 	case 1:
 		var err error
@@ -194,10 +179,10 @@ func decodeCheckpoint(data []byte) (checkpoint, error) {
 			return checkpoint{}, err
 		}
 	default:
-		return checkpoint{}, fmt.Errorf("version %d, this entpipe reads versions 1 to %d (was it written by a newer entpipe?)", head.Version, checkpointVersion)
+		return checkpoint{}, fmt.Errorf("version %d, this entpipe reads versions 1 to %d (was it written by a newer entpipe?)", version, checkpointVersion)
 	}
-	c := old.upgrade()
-	if head.Version < 3 {
+	c = old.upgrade()
+	if version < 3 {
 		countHeld(&c.State, len(c.Services))
 	}
 	return c, nil
@@ -223,7 +208,7 @@ func countHeld(st *State, services int) {
 // remapServices moves per-service counts saved under an older services
 // list onto the current one (a changed config); dropped services fold into
 // autre.
-func remapServices(st *State, saved, current []string) {
+func remapServices(saved, current []string, blocks ...map[int64]*block) {
 	if slices.Equal(saved, current) {
 		return
 	}
@@ -235,12 +220,14 @@ func remapServices(st *State, saved, current []string) {
 		}
 	}
 	n := len(current)
-	for _, b := range slices.Concat(slices.Collect(maps.Values(st.Blocks)), slices.Collect(maps.Values(st.Legacy))) {
-		old := b.Services
-		b.Services = make([]int64, collector.NumProfiles*n)
-		for p := range collector.NumProfiles {
-			for i := range saved {
-				b.Services[p*n+to[i]] += old[p*len(saved)+i]
+	for _, m := range blocks {
+		for _, b := range m {
+			old := b.Services
+			b.Services = make([]int64, collector.NumProfiles*n)
+			for p := range collector.NumProfiles {
+				for i := range saved {
+					b.Services[p*n+to[i]] += old[p*len(saved)+i]
+				}
 			}
 		}
 	}

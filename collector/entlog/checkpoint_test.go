@@ -161,10 +161,7 @@ func TestCheckpointOlderVersionsMigrated(t *testing.T) {
 	for _, version := range []int{1, 3} {
 		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
 			fixture := filepath.Join("testdata", fmt.Sprintf("checkpoint-v%d", version))
-			old, err := os.ReadFile(filepath.Join(fixture, "checkpoint.gob"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			old := []byte(readFileT(t, filepath.Join(fixture, "checkpoint.gob")))
 			c, err := decodeCheckpoint(old)
 			if err != nil {
 				t.Fatal(err)
@@ -186,11 +183,7 @@ func TestCheckpointOlderVersionsMigrated(t *testing.T) {
 			want := rollUpBlocks(t, stream(filepath.Join(dir, "uninterrupted")))
 			resumed := filepath.Join(dir, "resumed")
 			writeAtomicT(t, filepath.Join(resumed, "checkpoint.gob"), old)
-			before, err := os.ReadFile(filepath.Join(fixture, "before.lp"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := rollUpBlocks(t, upsert(string(before), stream(resumed))); got != want {
+			if got := rollUpBlocks(t, upsert(readFileT(t, filepath.Join(fixture, "before.lp")), stream(resumed))); got != want {
 				t.Errorf("resumed from version %d, the totals differ from an uninterrupted run:\n%s", version, diffLP(want, got))
 			}
 			saved, err := os.ReadFile(filepath.Join(resumed, "checkpoint.gob"))
@@ -207,9 +200,10 @@ func TestCheckpointOlderVersionsMigrated(t *testing.T) {
 // TestCheckpointV3PublishedMinutes resumes from a version 3 checkpoint
 // (entpipe at 5d41d25, testdata/checkpoint-v3-published) saved while
 // minute 06:09 was dirty, after which its running totals were published
-// (before.lp) and the graceful stop wrote no newer checkpoint: the old
-// version may or may not have written such a minute. Its breakdowns must
-// count once in their block, whichever it was.
+// (before.lp) and the graceful stop wrote no newer checkpoint. The old
+// version may or may not have written such a minute (not if it stopped
+// before publishing): its breakdowns must count once in their block
+// either way.
 func TestCheckpointV3PublishedMinutes(t *testing.T) {
 	fixture := filepath.Join("testdata", "checkpoint-v3-published")
 	base := time.Date(2020, 3, 30, 6, 8, 50, 0, time.UTC)
@@ -223,14 +217,25 @@ func TestCheckpointV3PublishedMinutes(t *testing.T) {
 		return collectortest.LineProtocol(rec.Points())
 	}
 	want := rollUpBlocks(t, stream(t.TempDir(), base))
-	resumed := filepath.Join(t.TempDir(), "state")
-	writeAtomicT(t, filepath.Join(resumed, "checkpoint.gob"), []byte(readFileT(t, filepath.Join(fixture, "checkpoint.gob"))))
-	got := rollUpBlocks(t, upsert(readFileT(t, filepath.Join(fixture, "before.lp")), stream(resumed, base.Add(20*time.Second))))
-	if got != want {
-		t.Errorf("resumed from version 3, the totals differ from an uninterrupted run:\n%s", diffLP(want, got))
-	}
 	if !strings.Contains(want, "page_views=2i") {
-		t.Errorf("the uninterrupted run has no block of 2 page views: the test checks nothing\n%s", want)
+		t.Fatalf("the uninterrupted run has no block of 2 page views: the test checks nothing\n%s", want)
+	}
+	published := readFileT(t, filepath.Join(fixture, "before.lp"))
+	var unpublished []string // the breakdowns of 06:09 never written
+	for _, l := range strings.Split(published, "\n") {
+		if !strings.HasSuffix(l, " 1585548540000000000") || strings.HasPrefix(l, collector.MeasTraffic) || strings.HasPrefix(l, collector.MeasActive) {
+			unpublished = append(unpublished, l)
+		}
+	}
+	if len(unpublished) == len(strings.Split(published, "\n")) {
+		t.Fatal("before.lp has no breakdown point at 06:09")
+	}
+	for name, before := range map[string]string{"published": published, "unpublished": strings.Join(unpublished, "\n")} {
+		resumed := filepath.Join(t.TempDir(), "state")
+		writeAtomicT(t, filepath.Join(resumed, "checkpoint.gob"), []byte(readFileT(t, filepath.Join(fixture, "checkpoint.gob"))))
+		if got := rollUpBlocks(t, upsert(before, stream(resumed, base.Add(20*time.Second)))); got != want {
+			t.Errorf("resumed from version 3, 06:09 %s, the totals differ from an uninterrupted run:\n%s", name, diffLP(want, got))
+		}
 	}
 }
 

@@ -53,7 +53,8 @@ func newCheckpointV3() checkpointV3 {
 //     block;
 //   - a minute changed since it was last written, which the old version
 //     may have written again after its checkpoint (run publishes open
-//     minutes): into State.Legacy, written once more at its minute.
+//     minutes): into the checkpoint's legacy, written once more at its
+//     minute by the first collect.
 //
 // Sums over the ten minutes of a block are then exact after a graceful
 // stop of the old version. (After a crash, the lines it read after its
@@ -66,7 +67,7 @@ func (old checkpointV3) upgrade() checkpoint {
 	st := newState()
 	st.Clock, st.NextClose, st.Running, st.LastSweep = o.Clock, o.NextClose, o.Running, o.LastSweep
 	st.Visits, st.Sets, st.Held, st.Totals = o.Visits, o.Sets, o.Held, o.Totals
-	services := len(old.Services)
+	services, legacy := len(old.Services), map[int64]*block{}
 	for mi, m := range o.Minutes {
 		st.Minutes[mi] = &minute{Visits: m.Visits, PageViews: m.PageViews, Delta: m.Delta, Open: m.Open, Seen: m.Seen, Dirty: m.Dirty}
 		// Before version 3 only closed minutes were written, and Dirty was
@@ -74,18 +75,18 @@ func (old checkpointV3) upgrade() checkpoint {
 		written := old.Version >= 3 || m.Closed
 		var b *block
 		switch {
-		case mi-floorDiv(mi, blockMinutes)*blockMinutes == 0 || !written:
+		case mi%blockMinutes == 0 || !written:
 			b = st.block(floorDiv(mi, blockMinutes), services)
 			b.Dirty = b.Dirty || m.Dirty || !written
 		case !m.Dirty:
 			continue
 		default:
 			b = &block{Services: make([]int64, len(m.Services)), Dirty: true}
-			st.Legacy[mi] = b
+			legacy[mi] = b
 		}
 		b.add(m)
 	}
-	return checkpoint{Version: old.Version, SaltCheck: old.SaltCheck, Services: old.Services, Files: old.Files, State: st}
+	return checkpoint{Version: old.Version, SaltCheck: old.SaltCheck, Services: old.Services, Files: old.Files, State: st, legacy: legacy}
 }
 
 // add adds the breakdowns of an older version's minute to b.

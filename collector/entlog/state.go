@@ -38,13 +38,6 @@ type State struct {
 	Visits  map[Key]visit     // each recent visitor's current visit
 	Sets    visitorSets       // exact visitor sets of the periods still rewritable
 
-	// Legacy holds, by minute, the breakdowns of minutes that a version 3
-	// checkpoint held changed since it saved them: the old entpipe may
-	// have written them as minute points since, or not. They are written
-	// once more at their minute (the same totals, or the missing ones) and
-	// dropped; their blocks do not count them. Empty but after an upgrade.
-	Legacy map[int64]*block
-
 	Held heldEvents // the reorder buffer's page views, whose visits are not applied yet
 
 	Totals totals // since the engine started, for the import summary
@@ -52,7 +45,7 @@ type State struct {
 
 // newState returns an empty state: empty maps, every other field zero.
 func newState() State {
-	return State{Minutes: map[int64]*minute{}, Blocks: map[int64]*block{}, Legacy: map[int64]*block{}, Visits: map[Key]visit{}, Sets: visitorSets{}}
+	return State{Minutes: map[int64]*minute{}, Blocks: map[int64]*block{}, Visits: map[Key]visit{}, Sets: visitorSets{}}
 }
 
 // minute returns the bucket of minute index mi, creating it.
@@ -76,10 +69,13 @@ func (st *State) block(bi int64, services int) *block {
 	return b
 }
 
-// count adds an event's sums to its minute and block.
-func (st *State) count(ev *event, bounds []float64, services int) {
-	st.minute(floorDiv(ev.T, minuteNanos)).count(ev)
+// count adds an event's sums to its minute and block, and returns the
+// minute.
+func (st *State) count(ev *event, bounds []float64, services int) *minute {
+	m := st.minute(floorDiv(ev.T, minuteNanos))
+	m.count(ev)
 	st.block(floorDiv(ev.T, blockNanos), services).count(ev, bounds, services)
+	return m
 }
 
 // heldEvents are the page views the reorder buffer holds, sorted by time
