@@ -8,7 +8,6 @@
 package enseigno
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -157,7 +156,7 @@ func (c *Config) Validate(p collector.Problems) {
 		}
 	}
 	if c.URL != "" {
-		if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !collector.HTTPURL(c.URL) {
 			p.At("url").Addf("%q is not an http(s) URL", collector.RedactURL(c.URL))
 		}
 	}

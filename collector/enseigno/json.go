@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -25,7 +26,6 @@ func (p *parser) json(file string, data []byte) error {
 		obj   map[string]any // nil: not an object
 	}
 	var rows []jsonRow
-	var keys []string
 	seen := map[string]bool{}
 	for dec.More() {
 		start := dec.InputOffset()
@@ -41,15 +41,11 @@ func (p *parser) json(file string, data []byte) error {
 			obj = nil
 		}
 		for k := range obj {
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
+			seen[k] = true
 		}
 		rows = append(rows, jsonRow{start, raw, obj})
 	}
-	slices.Sort(keys) // maps have no order; reports list keys sorted
-	p.head = resolveHeader(p.cfg, keys)
+	p.head = resolveHeader(p.cfg, slices.Sorted(maps.Keys(seen))) // reports list keys sorted
 	if err := p.head.check(p.cfg, file); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ package infra
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"time"
@@ -117,7 +116,7 @@ func (c *Config) Validate(p collector.Problems) {
 		urls []string
 	}{{"node_exporter", c.NodeExporter}, {"stub_status", c.StubStatus}, {"apache_status", c.ApacheStatus}} {
 		for i, u := range list.urls {
-			if !httpURL(u) {
+			if !collector.HTTPURL(u) {
 				p.At(list.key).Addf("[%d] %q is not an http(s) URL", i, collector.RedactURL(u))
 			}
 			seen[u] = true
@@ -158,7 +157,7 @@ func (c *Config) Validate(p collector.Problems) {
 			pp.At("name").Addf("%q is used twice", pr.Name)
 		}
 		names[pr.Name] = true
-		if !httpURL(pr.URL) {
+		if !collector.HTTPURL(pr.URL) {
 			pp.At("url").Addf("%q is not an http(s) URL", collector.RedactURL(pr.URL))
 		}
 		if pr.ExpectStatus != 0 && (pr.ExpectStatus < 100 || pr.ExpectStatus > 599) {
@@ -177,9 +176,4 @@ func (c *Config) Validate(p collector.Problems) {
 	if c.MaxBodySize < 0 || c.MaxBodySize > maxMaxBodySize {
 		p.At("max_body_size").Addf("must be within 1 and %d bytes (or unset for the default)", maxMaxBodySize)
 	}
-}
-
-func httpURL(u string) bool {
-	pu, err := url.Parse(u)
-	return err == nil && (pu.Scheme == "http" || pu.Scheme == "https") && pu.Host != ""
 }

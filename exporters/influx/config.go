@@ -4,7 +4,6 @@
 package influx
 
 import (
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -91,7 +90,7 @@ func (c *Config) ApplyDefaults() {
 
 // Validate records every problem of the section.
 func (c *Config) Validate(p collector.Problems) {
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !collector.HTTPURL(c.URL) {
 		p.At("url").Addf("%q is not an http(s) URL", collector.RedactURL(c.URL))
 	}
 	if c.Bucket == "" || strings.HasPrefix(c.Bucket, "/") || strings.HasSuffix(c.Bucket, "/") {

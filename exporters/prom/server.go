@@ -288,9 +288,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	lns := s.lns
 	s.mu.Unlock()
-	addrs := s.Addrs()
-	systemd := false // the listeners are ours already
-	flags := &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemd, WebConfigFile: &s.cfg.WebConfigFile}
+	flags := &web.FlagConfig{WebConfigFile: &s.cfg.WebConfigFile} // web.Serve reads only this: the listeners are ours
 	servers := make([]*http.Server, len(lns))
 	served := make(chan error, len(lns))
 	for i, ln := range lns {

@@ -1,6 +1,16 @@
 package collector
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
+
+// HTTPURL reports whether raw is an absolute http or https URL with a
+// host: what every URL of the configuration must be.
+func HTTPURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
 
 // RedactURL returns raw with the password of its user info masked, as
 // url.URL.Redacted does ("http://user:xxxxx@host:8086"), for every message
